@@ -1,0 +1,140 @@
+/**
+ * The only reader of process.env. Every setting is declared once in CONFIG_SPEC (which also generates the
+ * README's configuration table), parsed and validated at start-up into a frozen, typed Config.
+ */
+import path from 'node:path';
+import { config as loadDotenv } from 'dotenv';
+import { AppError } from './core/errors.js';
+
+type Kind = 'string' | 'int' | 'url' | 'enum' | 'bool';
+
+interface Spec {
+  env: string;
+  kind: Kind;
+  default: string;
+  description: string;
+  values?: readonly string[];
+  min?: number;
+}
+
+export const CONFIG_SPEC = [
+  { env: 'YINGJI_DATA_DIR', kind: 'string', default: './knowledge', description: '知识库目录（文档、索引、用户、审计日志）/ knowledge folder' },
+  { env: 'EMBEDDER', kind: 'enum', values: ['builtin', 'ollama'], default: 'builtin', description: '向量化方式：builtin 内置（无需模型）或 ollama / embedder' },
+  { env: 'OLLAMA_BASE_URL', kind: 'url', default: 'http://127.0.0.1:11434', description: 'Ollama 服务地址 / Ollama server URL' },
+  { env: 'CHAT_MODEL', kind: 'string', default: 'deepseek-r1:7b', description: '对话模型 / chat model in Ollama' },
+  { env: 'EMBED_MODEL', kind: 'string', default: 'bge-m3', description: '向量模型（EMBEDDER=ollama 时）/ embedding model in Ollama' },
+  { env: 'OLLAMA_TIMEOUT_MS', kind: 'int', min: 100, default: '20000', description: '等待模型首个字的最长时间，超时转离线检索模式 / first-token timeout before extractive fallback (ms)' },
+  { env: 'OLLAMA_NUM_CTX', kind: 'int', min: 1024, default: '8192', description: '模型上下文长度 num_ctx（token）/ model context size' },
+  { env: 'ANSWER_MAX_TOKENS', kind: 'int', min: 64, default: '1024', description: '回答最大长度 num_predict（token）/ answer length limit' },
+  { env: 'RETRIEVAL_K', kind: 'int', min: 1, default: '6', description: '每次回答引用的段落数 / passages given to the answer' },
+  { env: 'PORT', kind: 'int', min: 0, default: '3000', description: 'Web 服务端口 / HTTP port' },
+  { env: 'HOST', kind: 'string', default: '0.0.0.0', description: 'Web 服务监听地址 / HTTP bind address' },
+  { env: 'MAX_UPLOAD_MB', kind: 'int', min: 1, default: '50', description: '单个上传文件大小上限（MB）/ upload size limit per file' },
+  { env: 'SESSION_SECRET', kind: 'string', default: '', description: '会话 Cookie 签名密钥；留空则自动生成并保存在知识库目录 / cookie signing secret' },
+  { env: 'YINGJI_ADMIN_PASSWORD', kind: 'string', default: '', description: '首次启动时 admin 账号的密码；留空则生成并打印一次 / first admin password' },
+  { env: 'OCR', kind: 'enum', values: ['auto', 'off'], default: 'auto', description: '扫描件 OCR：auto 有 tesseract 时启用，off 关闭 / OCR of scanned PDFs' },
+  { env: 'LOG_LEVEL', kind: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', description: '日志级别 / log level' },
+] as const satisfies readonly Spec[];
+
+export interface Config {
+  dataDir: string;
+  embedder: 'builtin' | 'ollama';
+  ollama: {
+    baseUrl: string;
+    chatModel: string;
+    embedModel: string;
+    timeoutMs: number;
+    numCtx: number;
+    maxAnswerTokens: number;
+  };
+  retrievalK: number;
+  server: {
+    port: number;
+    host: string;
+    maxUploadBytes: number;
+    sessionSecret: string;
+    adminPassword: string;
+  };
+  ocr: 'auto' | 'off';
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Parses settings from `env` (default: process.env after loading `.env`), with `overrides` (CLI flags) on top.
+ * @throws AppError CONFIG_INVALID listing every bad setting and its fix.
+ */
+export function loadConfig(options: { env?: Env; overrides?: Env; dotenvPath?: string | false } = {}): Readonly<Config> {
+  if (!options.env && options.dotenvPath !== false) {
+    loadDotenv({ path: options.dotenvPath ?? path.resolve('.env'), quiet: true } as Parameters<typeof loadDotenv>[0]);
+  }
+  const source: Env = { ...(options.env ?? process.env), ...stripUndefined(options.overrides ?? {}) };
+  const problems: string[] = [];
+  const raw: Record<string, string | number> = {};
+  for (const spec of CONFIG_SPEC as readonly Spec[]) {
+    const value = (source[spec.env] ?? '').trim() || spec.default;
+    raw[spec.env] = parseValue(spec, value, problems);
+  }
+  if (problems.length) {
+    throw new AppError('CONFIG_INVALID', `配置有误，请在 .env 中修正：\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  const str = (k: string) => String(raw[k]);
+  const num = (k: string) => Number(raw[k]);
+  const config: Config = {
+    dataDir: path.resolve(str('YINGJI_DATA_DIR')),
+    embedder: str('EMBEDDER') as Config['embedder'],
+    ollama: {
+      baseUrl: str('OLLAMA_BASE_URL').replace(/\/+$/, ''),
+      chatModel: str('CHAT_MODEL'),
+      embedModel: str('EMBED_MODEL'),
+      timeoutMs: num('OLLAMA_TIMEOUT_MS'),
+      numCtx: num('OLLAMA_NUM_CTX'),
+      maxAnswerTokens: num('ANSWER_MAX_TOKENS'),
+    },
+    retrievalK: num('RETRIEVAL_K'),
+    server: {
+      port: num('PORT'),
+      host: str('HOST'),
+      maxUploadBytes: num('MAX_UPLOAD_MB') * 1024 * 1024,
+      sessionSecret: str('SESSION_SECRET'),
+      adminPassword: str('YINGJI_ADMIN_PASSWORD'),
+    },
+    ocr: str('OCR') as Config['ocr'],
+    logLevel: str('LOG_LEVEL') as Config['logLevel'],
+  };
+  return deepFreeze(config);
+}
+
+function parseValue(spec: Spec, value: string, problems: string[]): string | number {
+  switch (spec.kind) {
+    case 'int': {
+      const n = Number(value);
+      if (!Number.isInteger(n) || (spec.min !== undefined && n < spec.min)) {
+        problems.push(`${spec.env}=${value} 不是有效整数${spec.min !== undefined ? `（至少 ${spec.min}）` : ''}`);
+      }
+      return n;
+    }
+    case 'url':
+      try {
+        new URL(value);
+      } catch {
+        problems.push(`${spec.env}=${value} 不是有效网址，例如 ${spec.default}`);
+      }
+      return value;
+    case 'enum':
+      if (!spec.values?.includes(value)) problems.push(`${spec.env}=${value} 只能是 ${spec.values?.join(' / ')}`);
+      return value;
+    default:
+      return value;
+  }
+}
+
+function stripUndefined(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined));
+}
+
+function deepFreeze<T extends object>(o: T): Readonly<T> {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v);
+  return Object.freeze(o);
+}

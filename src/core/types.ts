@@ -1,0 +1,106 @@
+/** Shared data types that flow through ingest → index → retrieve → answer → serve. */
+
+export const DOC_TYPES = ['法律', '行政法规', '部门规章', '地方性法规', '应急预案', '工作制度', '其他'] as const;
+export type DocType = (typeof DOC_TYPES)[number];
+
+/** indexed: searchable; needs_ocr: scanned file and no OCR programs installed; failed: could not be read. */
+export type DocStatus = 'indexed' | 'needs_ocr' | 'failed';
+
+/** One structural unit a parser extracts, in reading order. */
+export interface Block {
+  kind: 'heading' | 'paragraph' | 'table';
+  text: string;
+  /** Heading level 1..6 (Markdown #, DOCX Heading N, HTML hN); absent for paragraphs and tables. */
+  level?: number;
+  /** 1-based page the block starts on (PDF only). */
+  page?: number;
+}
+
+/** What a parser returns for one file. */
+export interface ParsedDocument {
+  blocks: Block[];
+  pageCount?: number;
+  /** Title found in file properties (PDF Info Title, DOCX core properties, HTML <title>). */
+  propertiesTitle?: string;
+  /** True when the text came from OCR rather than a text layer. */
+  ocr?: boolean;
+}
+
+/** Admin-editable document metadata (also the shape of a `<file>.meta.json` sidecar). */
+export interface DocMetadata {
+  title: string;
+  docType: DocType;
+  /** ISO date (YYYY-MM-DD) the text says it was issued / adopted / amended, if found. */
+  issuedDate?: string;
+  /** ISO date the text says it takes effect (施行), if found. */
+  effectiveDate?: string;
+  issuer?: string;
+}
+
+export interface DocError {
+  code: string;
+  message: string;
+}
+
+/** A document as the knowledge base records it. */
+export interface SourceDoc extends DocMetadata {
+  id: string;
+  /** Stable key of the original location: absolute path for CLI ingests, `upload:<name>` for uploads. */
+  sourceKey: string;
+  /** File name as ingested, e.g. `work-safety-law.md`. */
+  source: string;
+  format: string;
+  /** sha256 of the file bytes, hex. */
+  contentHash: string;
+  sizeBytes: number;
+  ingestedAt: string;
+  status: DocStatus;
+  error?: DocError;
+  chunkCount: number;
+  pageCount?: number;
+  /** Stored copy of the original file, relative to the knowledge folder. */
+  storedFile?: string;
+}
+
+/** A retrievable passage. Never spans two articles (条) unless both are short. */
+export interface Chunk {
+  /** `${docId}#${ordinal}` */
+  id: string;
+  docId: string;
+  ordinal: number;
+  text: string;
+  /** e.g. ['第五章 生产安全事故的应急救援与调查处理', '第八十一条'] */
+  headingPath: string[];
+  /** e.g. '第八十一条' or, for plans, the nearest heading text such as '（二）Ⅳ级响应'. */
+  articleLabel?: string;
+  pageStart?: number;
+  pageEnd?: number;
+  /** Character range of the chunk in the document's normalised text. */
+  charStart: number;
+  charEnd: number;
+  /** sha256 of `text`, hex. */
+  contentHash: string;
+}
+
+/** A chunk as produced by the chunker, before the store assigns ids. */
+export type ChunkDraft = Omit<Chunk, 'id' | 'docId' | 'ordinal' | 'contentHash'>;
+
+/** One retrieval result. */
+export interface Hit {
+  chunk: Chunk;
+  doc: SourceDoc;
+  /** Fused score in [0, 1]; comparable across queries so callers can decide "no sufficient basis". */
+  score: number;
+  /** Heading path joined with ' › ', ending in the article label. */
+  locator: string;
+}
+
+export interface SearchHitJson {
+  docId: string;
+  source: string;
+  title: string;
+  locator: string;
+  page: number | null;
+  score: number;
+  text: string;
+}

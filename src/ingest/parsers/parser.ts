@@ -1,0 +1,20 @@
+import type { ParsedDocument } from '../../core/types.js';
+
+export interface ParseContext {
+  /** File name as ingested, for messages. */
+  fileName: string;
+  /** 'auto' runs tesseract on scanned PDFs when the programs are installed. */
+  ocr: 'auto' | 'off';
+  signal?: AbortSignal;
+}
+
+/** Reads one file format into structural blocks. */
+export interface Parser {
+  /** Lower-case extensions without the dot, e.g. ['md', 'markdown']. */
+  readonly extensions: readonly string[];
+  /**
+   * @throws AppError with a Chinese message: PARSE_FAILED, ENCRYPTED_FILE, BINARY_NOT_TEXT,
+   *         NO_EXTRACTABLE_TEXT, NEEDS_OCR (scanned PDF and no OCR available).
+   */
+  parse(bytes: Buffer, ctx: ParseContext): Promise<ParsedDocument>;
+}

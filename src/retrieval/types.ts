@@ -1,0 +1,30 @@
+import type { Hit } from '../core/types.js';
+
+export interface RetrieveOptions {
+  k?: number;
+  /** Restrict to these document ids. */
+  docIds?: string[];
+}
+
+/** What query analysis understood. */
+export interface QueryAnalysis {
+  original: string;
+  /** Weighted terms after synonym/abbreviation expansion. */
+  terms: { term: string; weight: number }[];
+  /** Set when the query names an article, e.g. 安全生产法第二十一条. */
+  articleRef?: { docHint: string; articleLabel: string; docIds: string[] };
+}
+
+export interface RetrievalResult {
+  query: string;
+  analysis: QueryAnalysis;
+  hits: Hit[];
+  tookMs: number;
+  /** False when the best hit is below the calibrated "sufficient basis" threshold. */
+  sufficient: boolean;
+}
+
+/** Hybrid retrieval over a knowledge base. */
+export interface Retriever {
+  retrieve(query: string, options?: RetrieveOptions): Promise<RetrievalResult>;
+}
