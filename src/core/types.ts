@@ -73,6 +73,8 @@ export interface Chunk {
   headingPath: string[];
   /** e.g. '第八十一条' or, for plans, the nearest heading text such as '（二）Ⅳ级响应'. */
   articleLabel?: string;
+  /** All article labels when short articles were merged into one chunk (first equals articleLabel). */
+  articleLabels?: string[];
   pageStart?: number;
   pageEnd?: number;
   /** Character range of the chunk in the document's normalised text. */

@@ -12,7 +12,7 @@ export interface QueryAnalysis {
   /** Weighted terms after synonym/abbreviation expansion. */
   terms: { term: string; weight: number }[];
   /** Set when the query names an article, e.g. 安全生产法第二十一条. */
-  articleRef?: { docHint: string; articleLabel: string; docIds: string[] };
+  articleRef?: { docHint: string; articleLabel: string; docIds: string[]; kind?: 'article' | 'section' };
 }
 
 export interface RetrievalResult {

@@ -1,0 +1,319 @@
+/**
+ * Okapi BM25 over token ids with postings lists in typed arrays.
+ * Memory: 8 bytes per (document, distinct term) posting plus ~100 bytes per vocabulary term, so
+ * 60k chunks / 12 M tokens (~6 M postings) stay around 100 MB. Removal is lazy: the label is marked
+ * dead and its postings are skipped, then purged when dead postings exceed a third of all postings.
+ */
+
+const K1 = 1.2;
+const B = 0.75;
+const MAGIC = 0x35324d42; // 'BM25' little-endian
+const FORMAT_VERSION = 1;
+const HEADER_WORDS = 6;
+const INITIAL_POSTINGS = 2;
+/** Purge dead postings once they are this share of all postings (keeps search time and memory bounded). */
+const COMPACT_DEAD_SHARE = 1 / 3;
+
+export interface WeightedTerm {
+  term: string;
+  weight: number;
+}
+
+export class Bm25Index {
+  private readonly termIds = new Map<string, number>();
+  private terms: string[] = [];
+  /** Per term: interleaved [label, tf, label, tf, ...]; only the first postingCount[t]*2 entries are valid. */
+  private postings: Uint32Array[] = [];
+  private postingCount = new Uint32Array(1024);
+  /** Live documents containing the term. */
+  private docFreq = new Uint32Array(1024);
+  /** Per label: token count (0 for labels never added). */
+  private docLength = new Uint32Array(1024);
+  /** Per label: distinct term ids, needed to update docFreq on removal. */
+  private docTerms: (Uint32Array | undefined)[] = [];
+  private alive = new Uint8Array(1024);
+  private liveDocs = 0;
+  private liveTokens = 0;
+  private totalPostings = 0;
+  private deadPostings = 0;
+  private scores = new Float64Array(0);
+
+  /** Number of live documents. */
+  size(): number {
+    return this.liveDocs;
+  }
+
+  has(label: number): boolean {
+    return label < this.alive.length && this.alive[label] === 1;
+  }
+
+  /** Indexes a document's tokens under `label`, replacing what the label held before. */
+  add(label: number, tokens: string[]): void {
+    if (!Number.isInteger(label) || label < 0 || label > 0xfffffffe) throw new RangeError(`invalid label ${label}`);
+    if (this.has(label)) this.remove(label);
+    this.purgeLabel(label);
+    const tf = new Map<number, number>();
+    for (const token of tokens) {
+      const id = this.internTerm(token);
+      tf.set(id, (tf.get(id) ?? 0) + 1);
+    }
+    this.ensureLabel(label);
+    const distinct = new Uint32Array(tf.size);
+    let i = 0;
+    for (const [termId, count] of tf) {
+      distinct[i++] = termId;
+      this.appendPosting(termId, label, count);
+      this.docFreq[termId]++;
+    }
+    this.docTerms[label] = distinct;
+    this.docLength[label] = tokens.length;
+    this.alive[label] = 1;
+    this.liveDocs++;
+    this.liveTokens += tokens.length;
+  }
+
+  /** Drops a document; false when the label is not live. */
+  remove(label: number): boolean {
+    if (!this.has(label)) return false;
+    const distinct = this.docTerms[label];
+    if (distinct) for (const termId of distinct) this.docFreq[termId]--;
+    this.alive[label] = 0;
+    this.liveDocs--;
+    this.liveTokens -= this.docLength[label];
+    this.deadPostings += distinct?.length ?? 0;
+    this.docTerms[label] = undefined;
+    if (this.deadPostings > this.totalPostings * COMPACT_DEAD_SHARE) this.compact();
+    return true;
+  }
+
+  /** Top-k labels by BM25; `weight` multiplies each term's contribution. Unknown terms are ignored. */
+  search(query: WeightedTerm[], k: number): { label: number; score: number }[] {
+    if (k <= 0 || this.liveDocs === 0) return [];
+    const merged = new Map<number, number>();
+    for (const { term, weight } of query) {
+      const id = this.termIds.get(term);
+      if (id === undefined || !(weight > 0) || this.docFreq[id] === 0) continue;
+      merged.set(id, (merged.get(id) ?? 0) + weight);
+    }
+    if (merged.size === 0) return [];
+    if (this.scores.length < this.alive.length) this.scores = new Float64Array(this.alive.length);
+    const scores = this.scores;
+    const touched: number[] = [];
+    const n = this.liveDocs;
+    const avgLength = this.liveTokens / n || 1;
+    for (const [termId, weight] of merged) {
+      const df = this.docFreq[termId];
+      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+      const list = this.postings[termId];
+      const end = this.postingCount[termId] * 2;
+      for (let p = 0; p < end; p += 2) {
+        const label = list[p];
+        if (this.alive[label] === 0) continue;
+        const tf = list[p + 1];
+        const norm = K1 * (1 - B + (B * this.docLength[label]) / avgLength);
+        if (scores[label] === 0) touched.push(label);
+        scores[label] += (weight * idf * (tf * (K1 + 1))) / (tf + norm);
+      }
+    }
+    const top = selectTop(touched, scores, Math.floor(k));
+    for (const label of touched) scores[label] = 0;
+    return top;
+  }
+
+  /** Serialises to a compact little-endian binary (dead postings are dropped). */
+  serialize(): Buffer {
+    if (this.deadPostings > 0) this.compact();
+    const vocab = Buffer.from(JSON.stringify(this.terms), 'utf8');
+    const labelCount = this.alive.length;
+    const termCount = this.terms.length;
+    const words = HEADER_WORDS + Math.ceil(vocab.byteLength / 4) + labelCount * 2 + termCount + this.totalPostings * 2;
+    const out = new Uint32Array(words);
+    out.set([MAGIC, FORMAT_VERSION, vocab.byteLength, termCount, labelCount, this.totalPostings]);
+    let w = HEADER_WORDS;
+    Buffer.from(out.buffer).set(vocab, w * 4);
+    w += Math.ceil(vocab.byteLength / 4);
+    out.set(this.docLength.subarray(0, labelCount), w);
+    w += labelCount;
+    for (let l = 0; l < labelCount; l++) out[w + l] = this.alive[l];
+    w += labelCount;
+    out.set(this.postingCount.subarray(0, termCount), w);
+    w += termCount;
+    for (let t = 0; t < termCount; t++) {
+      const len = this.postingCount[t] * 2;
+      out.set(this.postings[t].subarray(0, len), w);
+      w += len;
+    }
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  }
+
+  /**
+   * Rebuilds an index from serialize() output.
+   * @throws Error on a bad magic number, version or length (callers map it to INDEX_CORRUPT).
+   */
+  static deserialize(bytes: Buffer): Bm25Index {
+    if (bytes.byteLength < HEADER_WORDS * 4 || bytes.byteLength % 4 !== 0) throw new Error('lexical index: bad length');
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : Buffer.from(bytes);
+    const data = new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
+    const [magic, version, vocabBytes, termCount, labelCount, totalPostings] = data;
+    if (magic !== MAGIC) throw new Error('lexical index: bad magic');
+    if (version !== FORMAT_VERSION) throw new Error(`lexical index: unsupported version ${version}`);
+    const vocabWords = Math.ceil(vocabBytes / 4);
+    const expected = HEADER_WORDS + vocabWords + labelCount * 2 + termCount + totalPostings * 2;
+    if (expected !== data.length) throw new Error('lexical index: length does not match header');
+    const index = new Bm25Index();
+    let w = HEADER_WORDS;
+    const terms: unknown = JSON.parse(aligned.subarray(w * 4, w * 4 + vocabBytes).toString('utf8'));
+    if (!Array.isArray(terms) || terms.length !== termCount) throw new Error('lexical index: bad vocabulary');
+    index.terms = terms as string[];
+    index.terms.forEach((term, id) => index.termIds.set(term, id));
+    w += vocabWords;
+    index.docLength = data.slice(w, w + labelCount);
+    w += labelCount;
+    index.alive = new Uint8Array(labelCount);
+    for (let l = 0; l < labelCount; l++) index.alive[l] = data[w + l];
+    w += labelCount;
+    index.postingCount = data.slice(w, w + termCount);
+    index.docFreq = new Uint32Array(Math.max(termCount, 1));
+    w += termCount;
+    // Postings share one copied buffer; a list that grows later moves to its own array.
+    const all = data.slice(w, w + totalPostings * 2);
+    const termsPerLabel = new Uint32Array(labelCount);
+    let offset = 0;
+    for (let t = 0; t < termCount; t++) {
+      const len = index.postingCount[t] * 2;
+      const list = all.subarray(offset, offset + len);
+      index.postings.push(list);
+      index.docFreq[t] = len / 2;
+      for (let p = 0; p < len; p += 2) {
+        const label = list[p];
+        if (label >= labelCount || index.alive[label] !== 1) throw new Error('lexical index: posting for an unknown document');
+        termsPerLabel[label]++;
+      }
+      offset += len;
+    }
+    // Rebuild the per-document distinct-term lists that removal needs.
+    const filled = new Uint32Array(labelCount);
+    for (let l = 0; l < labelCount; l++) {
+      if (index.alive[l] === 1) {
+        index.docTerms[l] = new Uint32Array(termsPerLabel[l]);
+        index.liveDocs++;
+        index.liveTokens += index.docLength[l];
+      }
+    }
+    for (let t = 0; t < termCount; t++) {
+      const list = index.postings[t];
+      for (let p = 0; p < list.length; p += 2) {
+        const label = list[p];
+        (index.docTerms[label] as Uint32Array)[filled[label]++] = t;
+      }
+    }
+    index.totalPostings = totalPostings;
+    return index;
+  }
+
+  private internTerm(term: string): number {
+    let id = this.termIds.get(term);
+    if (id !== undefined) return id;
+    id = this.terms.length;
+    this.terms.push(term);
+    this.termIds.set(term, id);
+    this.postings.push(new Uint32Array(INITIAL_POSTINGS * 2));
+    if (id >= this.postingCount.length) {
+      this.postingCount = grow(this.postingCount, id + 1);
+      this.docFreq = grow(this.docFreq, id + 1);
+    }
+    return id;
+  }
+
+  private appendPosting(termId: number, label: number, tf: number): void {
+    let list = this.postings[termId];
+    const at = this.postingCount[termId] * 2;
+    if (at + 2 > list.length) {
+      const bigger = new Uint32Array(Math.max(list.length * 2, INITIAL_POSTINGS * 2));
+      bigger.set(list.subarray(0, at));
+      this.postings[termId] = bigger;
+      list = bigger;
+    }
+    list[at] = label;
+    list[at + 1] = tf;
+    this.postingCount[termId]++;
+    this.totalPostings++;
+  }
+
+  private ensureLabel(label: number): void {
+    if (label < this.alive.length) return;
+    const size = Math.max(label + 1, this.alive.length * 2);
+    this.docLength = grow(this.docLength, size);
+    const alive = new Uint8Array(size);
+    alive.set(this.alive);
+    this.alive = alive;
+  }
+
+  /** A re-used dead label must not inherit its old postings: purge them before re-adding. */
+  private purgeLabel(label: number): void {
+    if (label < this.alive.length && this.alive[label] === 0 && this.docLength[label] > 0 && this.deadPostings > 0) {
+      this.compact();
+    }
+  }
+
+  /** Drops postings of dead labels from every list. O(total postings); ~50 ms per 6 M postings. */
+  private compact(): void {
+    let total = 0;
+    for (let t = 0; t < this.terms.length; t++) {
+      const list = this.postings[t];
+      const end = this.postingCount[t] * 2;
+      let w = 0;
+      for (let p = 0; p < end; p += 2) {
+        if (this.alive[list[p]] === 0) continue;
+        list[w] = list[p];
+        list[w + 1] = list[p + 1];
+        w += 2;
+      }
+      this.postingCount[t] = w / 2;
+      total += w / 2;
+    }
+    for (let l = 0; l < this.alive.length; l++) if (this.alive[l] === 0) this.docLength[l] = 0;
+    this.totalPostings = total;
+    this.deadPostings = 0;
+  }
+}
+
+function grow(array: Uint32Array, minSize: number): Uint32Array {
+  const bigger = new Uint32Array(Math.max(minSize, array.length * 2));
+  bigger.set(array);
+  return bigger;
+}
+
+/** Top-k by score with a size-k min-heap: O(n log k). */
+function selectTop(labels: number[], scores: Float64Array, k: number): { label: number; score: number }[] {
+  const heap: number[] = [];
+  const less = (a: number, b: number): boolean => scores[a] < scores[b] || (scores[a] === scores[b] && a > b);
+  for (const label of labels) {
+    if (heap.length < k) {
+      heap.push(label);
+      let i = heap.length - 1;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!less(heap[i], heap[parent])) break;
+        [heap[i], heap[parent]] = [heap[parent], heap[i]];
+        i = parent;
+      }
+    } else if (less(heap[0], label)) {
+      heap[0] = label;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && less(heap[l], heap[m])) m = l;
+        if (r < heap.length && less(heap[r], heap[m])) m = r;
+        if (m === i) break;
+        [heap[i], heap[m]] = [heap[m], heap[i]];
+        i = m;
+      }
+    }
+  }
+  return heap
+    .sort((a, b) => scores[b] - scores[a] || a - b)
+    .map((label) => ({ label, score: scores[label] }));
+}

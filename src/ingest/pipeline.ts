@@ -1,0 +1,257 @@
+/**
+ * Ingestion: parse → normalise → metadata → chunk → embed (batched) → index, one file at a time.
+ * Per-file failures are reported, never thrown, and never disturb what is already indexed.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError, toAppError } from '../core/errors.js';
+import type { Chunk, DocMetadata, SourceDoc } from '../core/types.js';
+import type { KnowledgeBase } from '../index/knowledge-base.js';
+import { chunkDocument } from './chunker.js';
+import { extractMetadata } from './metadata.js';
+import { normalizeBlocks } from './normalize.js';
+import { parseFile } from './parsers/registry.js';
+import type { IngestFileOutcome, IngestInput, IngestProgress, IngestReport } from './types.js';
+
+export interface IngestDeps {
+  kb: KnowledgeBase;
+  ocr: 'auto' | 'off';
+}
+
+export interface IngestOptions {
+  onProgress?: (progress: IngestProgress) => void;
+  signal?: AbortSignal;
+  /** Remove documents whose source file under one of these folders no longer exists. */
+  pruneRoots?: string[];
+  /** Re-ingest even when the content hash is unchanged. */
+  force?: boolean;
+}
+
+const SIDECAR_SUFFIX = '.meta.json';
+const EMBED_BATCH = 256;
+/** Commit at least this often during a long batch so a crash loses little work. */
+const COMMIT_EVERY_FILES = 400;
+
+/** Expands files and folders (recursively) into ingest inputs; `<file>.meta.json` sidecars become metadata. */
+export async function collectInputs(paths: string[]): Promise<IngestInput[]> {
+  const files: string[] = [];
+  for (const p of paths) await walk(path.resolve(p), files);
+  files.sort((a, b) => a.localeCompare(b));
+  return Promise.all(
+    files
+      .filter((f) => !f.endsWith(SIDECAR_SUFFIX))
+      .map(async (file) => ({
+        sourceKey: file,
+        fileName: path.basename(file),
+        path: file,
+        metadata: await readSidecar(file),
+      })),
+  );
+}
+
+async function walk(p: string, out: string[]): Promise<void> {
+  let info;
+  try {
+    info = await stat(p);
+  } catch {
+    out.push(p); // reported per file as FILE_NOT_FOUND
+    return;
+  }
+  if (!info.isDirectory()) {
+    out.push(p);
+    return;
+  }
+  for (const entry of await readdir(p, { withFileTypes: true })) {
+    if (entry.name.startsWith('.') || entry.name === 'README.md' || entry.name === 'MANIFEST.tsv') continue;
+    await walk(path.join(p, entry.name), out);
+  }
+}
+
+async function readSidecar(file: string): Promise<Partial<DocMetadata> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file + SIDECAR_SUFFIX, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as Partial<DocMetadata>;
+  } catch (e) {
+    throw new AppError('INVALID_REQUEST', `元数据文件 ${path.basename(file)}${SIDECAR_SUFFIX} 不是有效的 JSON`, { cause: e });
+  }
+}
+
+/** Stable document id for a source: the same file re-ingested keeps its id. */
+export function documentIdFor(sourceKey: string): string {
+  return createHash('sha1').update(sourceKey).digest('hex').slice(0, 12);
+}
+
+export function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Ingests every input, reports each outcome, commits the knowledge base. */
+export async function ingestInputs(deps: IngestDeps, inputs: IngestInput[], options: IngestOptions = {}): Promise<IngestReport> {
+  const started = Date.now();
+  const outcomes: IngestFileOutcome[] = [];
+  let chunks = 0;
+  let pendingCommit = 0;
+  const progress = (phase: IngestProgress['phase'], outcome?: IngestFileOutcome, file?: string) =>
+    options.onProgress?.({
+      phase,
+      filesDone: outcomes.length,
+      filesTotal: inputs.length,
+      chunks,
+      elapsedMs: Date.now() - started,
+      file: file ?? outcome?.file,
+      outcome,
+    });
+
+  for (const input of inputs) {
+    if (options.signal?.aborted) break;
+    progress('start', undefined, input.fileName);
+    const outcome = await ingestOne(deps, input, options.force ?? false);
+    outcomes.push(outcome);
+    chunks += outcome.chunks ?? 0;
+    if (outcome.status !== 'unchanged') pendingCommit++;
+    progress('file-done', outcome);
+    if (pendingCommit >= COMMIT_EVERY_FILES) {
+      await deps.kb.commit();
+      pendingCommit = 0;
+    }
+  }
+
+  if (options.pruneRoots?.length && !options.signal?.aborted) {
+    const seen = new Set(inputs.map((i) => i.sourceKey));
+    const roots = options.pruneRoots.map((r) => path.resolve(r) + path.sep);
+    for (const doc of deps.kb.listDocuments()) {
+      const underRoot = roots.some((r) => doc.sourceKey.startsWith(r) || doc.sourceKey + path.sep === r);
+      if (!underRoot || seen.has(doc.sourceKey)) continue;
+      deps.kb.removeDocument(doc.id);
+      pendingCommit++;
+      outcomes.push({ file: doc.source, status: 'removed', docId: doc.id });
+    }
+  }
+
+  progress('committing');
+  await deps.kb.commit();
+  const report: IngestReport = {
+    outcomes,
+    failed: outcomes.filter((o) => o.status === 'failed' || o.status === 'needs_ocr').length,
+    elapsedMs: Date.now() - started,
+  };
+  progress('done');
+  return report;
+}
+
+async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): Promise<IngestFileOutcome> {
+  const { kb } = deps;
+  const existing = kb.findBySourceKey(input.sourceKey);
+  const docId = existing?.id ?? documentIdFor(input.sourceKey);
+  let bytes: Buffer;
+  try {
+    bytes = input.bytes ?? (await readFile(input.path ?? input.sourceKey));
+  } catch (e) {
+    const error = new AppError('FILE_NOT_FOUND', `无法读取文件 ${input.fileName}：文件不存在或没有读取权限`, { cause: e });
+    return { file: input.fileName, status: 'failed', docId: existing?.id, error: error.toJSON() };
+  }
+  const contentHash = sha256(bytes);
+  const metadataChanged = input.metadata && existing && !sameMetadata(existing, input.metadata);
+  if (!force && existing && existing.contentHash === contentHash && existing.status === 'indexed' && !metadataChanged) {
+    return { file: input.fileName, status: 'unchanged', docId: existing.id, chunks: 0 };
+  }
+
+  const base = {
+    id: docId,
+    sourceKey: input.sourceKey,
+    source: input.fileName,
+    format: path.extname(input.fileName).slice(1).toLowerCase(),
+    contentHash,
+    sizeBytes: bytes.length,
+    ingestedAt: new Date().toISOString(),
+  };
+  try {
+    const parsed = await parseFile(bytes, { fileName: input.fileName, ocr: deps.ocr });
+    const blocks = normalizeBlocks(parsed.blocks, parsed.pageCount);
+    const metadata = extractMetadata({
+      fileName: input.fileName,
+      blocks,
+      propertiesTitle: parsed.propertiesTitle,
+      sidecar: input.metadata,
+    });
+    const { chunks: drafts } = chunkDocument(blocks);
+    if (drafts.length === 0) {
+      throw new AppError('NO_EXTRACTABLE_TEXT', `文件 ${input.fileName} 中没有可提取的文字内容`);
+    }
+    const chunks: Chunk[] = drafts.map((d, ordinal) => ({
+      ...d,
+      id: `${docId}#${ordinal}`,
+      docId,
+      ordinal,
+      contentHash: sha256(d.text),
+    }));
+    const vectors = await embedChunks(kb, metadata.title, chunks);
+    const storedFile = await kb.storeOriginal(docId, input.fileName, bytes);
+    const doc: SourceDoc = {
+      ...base,
+      ...metadata,
+      status: 'indexed',
+      chunkCount: chunks.length,
+      pageCount: parsed.pageCount,
+      storedFile,
+    };
+    kb.putDocument(doc, chunks, vectors);
+    return { file: input.fileName, status: existing ? 'replaced' : 'added', docId, chunks: chunks.length };
+  } catch (e) {
+    const error = toAppError(e);
+    if (error.code === 'INTERNAL') error.message = `处理文件 ${input.fileName} 时出错：${describeCause(e)}`;
+    const status = error.code === 'NEEDS_OCR' ? 'needs_ocr' : 'failed';
+    // A file that breaks on re-ingest must not take its previously indexed version down with it.
+    if (!existing || existing.status !== 'indexed') {
+      kb.putFailedDocument({
+        ...base,
+        title: input.metadata?.title ?? path.parse(input.fileName).name,
+        docType: input.metadata?.docType ?? '其他',
+        status,
+        error: error.toJSON(),
+        chunkCount: 0,
+      });
+    }
+    return { file: input.fileName, status, docId, error: error.toJSON() };
+  }
+}
+
+/** Text embedded for a chunk: title and heading path give short articles their context. */
+export function embeddingText(title: string, chunk: Pick<Chunk, 'headingPath' | 'text'>): string {
+  return [title, ...chunk.headingPath.slice(0, -1), chunk.text].join('\n');
+}
+
+async function embedChunks(kb: KnowledgeBase, title: string, chunks: Chunk[]): Promise<number[][]> {
+  const vectors: number[][] = [];
+  for (let i = 0; i < chunks.length; i += EMBED_BATCH) {
+    const batch = chunks.slice(i, i + EMBED_BATCH).map((c) => embeddingText(title, c));
+    vectors.push(...(await kb.embedder.embedDocuments(batch)));
+  }
+  return vectors;
+}
+
+function sameMetadata(doc: SourceDoc, meta: Partial<DocMetadata>): boolean {
+  return (Object.keys(meta) as (keyof DocMetadata)[]).every((k) => meta[k] === undefined || meta[k] === doc[k]);
+}
+
+function describeCause(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Removes a document and all its chunks from every index, and persists.
+ * @throws AppError DOCUMENT_NOT_FOUND
+ */
+export async function removeDocument(kb: KnowledgeBase, docId: string): Promise<SourceDoc> {
+  const doc = kb.getDocument(docId);
+  if (!doc) throw new AppError('DOCUMENT_NOT_FOUND', `没有找到编号为 ${docId} 的文档，请用 yingji docs 查看现有文档`);
+  kb.removeDocument(docId);
+  await kb.commit();
+  return doc;
+}

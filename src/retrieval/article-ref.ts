@@ -1,0 +1,83 @@
+/**
+ * Recognises queries that name a document and an article or section:
+ * 安全生产法第二十一条, 《生产安全事故应急条例》第十七条, 应急条例第17条, 《…预案》5.3节.
+ */
+import type { SourceDoc } from '../core/types.js';
+import { fromChineseNumber, toChineseNumber } from './chinese-number.js';
+
+export interface ArticleRef {
+  /** Text naming the document, e.g. 安全生产法 (may be empty). */
+  docHint: string;
+  /** Article label as written in law texts (第二十一条) or a plan section number (5.3). */
+  articleLabel: string;
+  kind: 'article' | 'section';
+}
+
+const ARTICLE = /第\s*([0-9零〇一二两三四五六七八九十百千]+)\s*条(之[一二三四五六七八九十]+)?/;
+const SECTION = /(?<![\d.])(\d{1,2}(?:\.\d{1,2}){1,3})\s*(?:节|条|款|部分)?/;
+const QUOTED_TITLE = /《([^《》]{2,60})》/;
+const LEADING_FILLER = /^(?:请问|请|你好|查一下|查询|帮我查|帮我看看|看看|根据|按照|依据|按|关于|在|我想知道|想问)+/;
+
+export function parseArticleRef(query: string): ArticleRef | undefined {
+  const q = query.replace(/\s+/g, '');
+  const article = ARTICLE.exec(q);
+  if (article) {
+    const n = fromChineseNumber(article[1].replace(/两/g, '二'));
+    if (!Number.isFinite(n) || n <= 0) return undefined;
+    return { docHint: docHintBefore(q, article.index), articleLabel: `第${toChineseNumber(n)}条${article[2] ?? ''}`, kind: 'article' };
+  }
+  const section = SECTION.exec(q);
+  if (section && (QUOTED_TITLE.test(q) || /节|部分/.test(section[0]))) {
+    return { docHint: docHintBefore(q, section.index), articleLabel: section[1], kind: 'section' };
+  }
+  return undefined;
+}
+
+function docHintBefore(q: string, index: number): string {
+  const quoted = QUOTED_TITLE.exec(q);
+  if (quoted) return quoted[1];
+  return q
+    .slice(0, index)
+    .replace(LEADING_FILLER, '')
+    .replace(/[的里中之，,。？?：:“”"]+$/g, '');
+}
+
+const TITLE_NOISE = /^中华人民共和国|（[^）]*示例[^）]*）|\([^)]*\)|（\d{4}[^）]*）/g;
+
+/** How well `hint` names `title` in [0, 1]; 0 when unrelated. */
+export function titleMatchScore(hint: string, title: string): number {
+  const h = hint.replace(TITLE_NOISE, '');
+  const t = title.replace(TITLE_NOISE, '');
+  if (h.length < 2 || !t) return 0;
+  if (t === h) return 1;
+  if (t.includes(h)) return 0.9 - 0.3 * ((t.length - h.length) / t.length);
+  if (h.includes(t)) return 0.85;
+  // Abbreviations keep the order of the title's characters: 应急条例 ⊂ 生产安全事故应急条例, 安法 …
+  let i = 0;
+  for (const c of t) if (c === h[i]) i++;
+  if (i === h.length) return 0.6 - 0.3 * ((t.length - h.length) / t.length);
+  return 0;
+}
+
+/** Documents the hint most plausibly names, best first (all ties kept). */
+export function matchDocuments(hint: string, docs: SourceDoc[], minScore = 0.3): SourceDoc[] {
+  let best = minScore;
+  let matched: SourceDoc[] = [];
+  for (const doc of docs) {
+    const s = titleMatchScore(hint, doc.title);
+    if (s > best + 1e-9) {
+      best = s;
+      matched = [doc];
+    } else if (s > 0 && Math.abs(s - best) <= 1e-9) {
+      matched.push(doc);
+    }
+  }
+  return matched;
+}
+
+/** Whether a chunk label is the requested article or plan section. */
+export function labelMatches(ref: ArticleRef, label: string | undefined, labels?: string[]): boolean {
+  const all = labels?.length ? labels : label ? [label] : [];
+  if (ref.kind === 'article') return all.includes(ref.articleLabel);
+  return all.some((l) => l === ref.articleLabel || l.startsWith(ref.articleLabel + ' ') || l.startsWith(ref.articleLabel + '　'));
+}

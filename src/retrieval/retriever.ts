@@ -1,0 +1,195 @@
+/**
+ * Hybrid retrieval: query analysis → lexical (BM25) + vector search → reciprocal-rank fusion →
+ * article lookup first → near-duplicate removal → absolute scores and the "sufficient basis" decision.
+ */
+import type { Chunk, Hit, SourceDoc } from '../core/types.js';
+import type { KnowledgeBase } from '../index/knowledge-base.js';
+import { tokenizeQuery } from '../llm/builtin/chinese-tokenizer.js';
+import { labelMatches, matchDocuments, parseArticleRef, type ArticleRef } from './article-ref.js';
+import { formatLocator } from './locator.js';
+import { expandQuery, loadSynonyms, type SynonymTable } from './synonyms.js';
+import type { QueryAnalysis, RetrievalResult, RetrieveOptions, Retriever } from './types.js';
+
+export interface RetrieverDeps {
+  kb: KnowledgeBase;
+  synonymFiles?: string[];
+  synonyms?: SynonymTable;
+}
+
+/** Tuning, measured on ../shared/eval/dev.jsonl (see bench/eval-dev.json). */
+const CANDIDATES_PER_INDEX = 80;
+const RRF_K = 60;
+const LEXICAL_WEIGHT = 1;
+const VECTOR_WEIGHT = 0.7;
+const EXPANSION_WEIGHT = 0.6;
+/** Score a chunk gets when it is the article a query names; above any fused score. */
+const ARTICLE_MATCH_BONUS = 1;
+/** Fused-score multiplier for chunks of a document the query names in 《》. */
+const NAMED_DOC_BOOST = 1.6;
+/** Hits scoring below this are no sufficient basis for an answer (calibrated on dev.jsonl unanswerables). */
+export const SUFFICIENT_SCORE = 0.45;
+const DEFAULT_K = 5;
+
+/** Words that carry the question's form, not its topic. */
+const QUERY_STOPWORDS = new Set(
+  (
+    '什么 怎么 怎样 如何 哪些 哪个 哪里 哪儿 哪条 哪项 哪级 多少 几 吗 呢 吧 啊 呀 么 是 的 了 要 会 能 能不能 可以 可不可以 ' +
+    '是不是 有没有 应该 应当 需要 得 该 这 那 这个 那个 这类 那么 还 还是 还有 又 都 就 也 请问 一下 规定 内容 讲 说 说了 讲的是 ' +
+    '指的是 我们 你们 他们 我 你 他 自己 里 中 上 下 时 时候 之后 以后 后 先 再 具体 一般 分别 我想 知道 问 下来 接下来 马上 立即 立刻'
+  ).split(/\s+/),
+);
+
+export function createRetriever(deps: RetrieverDeps): Retriever {
+  const synonyms = deps.synonyms ?? loadSynonyms(deps.synonymFiles ?? []);
+  const { kb } = deps;
+
+  return {
+    async retrieve(query: string, options: RetrieveOptions = {}): Promise<RetrievalResult> {
+      const started = performance.now();
+      const k = Math.max(1, options.k ?? DEFAULT_K);
+      const docs = kb.listDocuments().filter((d) => d.status === 'indexed');
+      const analysis = analyzeQuery(query, synonyms, docs);
+      const allowed = options.docIds ? new Set(options.docIds) : undefined;
+      if (kb.chunkCount() === 0 || analysis.terms.length === 0 && !analysis.articleRef) {
+        return { query, analysis, hits: [], tookMs: performance.now() - started, sufficient: false };
+      }
+
+      const fused = new Map<string, { fused: number; similarity: number }>();
+      const entry = (id: string) => {
+        let e = fused.get(id);
+        if (!e) fused.set(id, (e = { fused: 0, similarity: 0 }));
+        return e;
+      };
+      const lexical = analysis.terms.length ? kb.searchLexical(analysis.terms, CANDIDATES_PER_INDEX) : [];
+      lexical.forEach((r, rank) => (entry(r.chunkId).fused += LEXICAL_WEIGHT / (RRF_K + rank + 1)));
+      const queryVector = await kb.embedder.embedQuery(vectorQueryText(analysis));
+      const vector = kb.searchVector(queryVector, CANDIDATES_PER_INDEX);
+      vector.forEach((r, rank) => {
+        const e = entry(r.chunkId);
+        e.fused += VECTOR_WEIGHT / (RRF_K + rank + 1);
+        e.similarity = r.similarity;
+      });
+
+      const namedDocs = new Set(namedDocumentIds(query, docs));
+      if (namedDocs.size) {
+        for (const [id, e] of fused) if (namedDocs.has(docIdOf(id))) e.fused *= NAMED_DOC_BOOST;
+      }
+      const articleChunks = analysis.articleRef ? findArticleChunks(kb, analysis.articleRef) : [];
+      for (const chunk of articleChunks) entry(chunk.id).fused += ARTICLE_MATCH_BONUS;
+
+      const ranked = [...fused.entries()].sort((a, b) => b[1].fused - a[1].fused);
+      const hits: Hit[] = [];
+      const keptFingerprints: Set<string>[] = [];
+      const articleIds = new Set(articleChunks.map((c) => c.id));
+      for (const [chunkId, e] of ranked) {
+        if (hits.length >= k) break;
+        const chunk = kb.getChunk(chunkId);
+        if (!chunk || (allowed && !allowed.has(chunk.docId))) continue;
+        const doc = kb.getDocument(chunk.docId);
+        if (!doc || doc.status !== 'indexed') continue;
+        const fingerprint = bigrams(chunk.text);
+        if (keptFingerprints.some((f) => jaccard(f, fingerprint) > 0.85)) continue;
+        keptFingerprints.push(fingerprint);
+        const score = articleIds.has(chunkId) ? 1 : absoluteScore(analysis, doc, chunk, e.similarity);
+        hits.push({ chunk, doc, score, locator: formatLocator(chunk) });
+      }
+      const sufficient = hits.length > 0 && (articleIds.size > 0 || hits.some((h) => h.score >= SUFFICIENT_SCORE));
+      return { query, analysis, hits, tookMs: performance.now() - started, sufficient };
+    },
+  };
+}
+
+/** Splits the query into weighted terms, expands abbreviations and synonyms, and recognises article references. */
+export function analyzeQuery(query: string, synonyms: SynonymTable, docs: SourceDoc[]): QueryAnalysis {
+  const normalized = toHalfWidth(query).trim();
+  const weights = new Map<string, number>();
+  for (const t of tokenizeQuery(normalized)) {
+    if (QUERY_STOPWORDS.has(t)) continue;
+    weights.set(t, Math.max(weights.get(t) ?? 0, 1));
+  }
+  for (const phrase of expandQuery(normalized, synonyms)) {
+    for (const t of tokenizeQuery(phrase)) {
+      if (QUERY_STOPWORDS.has(t) || weights.has(t)) continue;
+      weights.set(t, EXPANSION_WEIGHT);
+    }
+  }
+  const analysis: QueryAnalysis = {
+    original: query,
+    terms: [...weights.entries()].map(([term, weight]) => ({ term, weight })),
+  };
+  const ref = parseArticleRef(normalized);
+  if (ref && ref.docHint) {
+    const matched = matchDocuments(ref.docHint, docs);
+    if (matched.length) {
+      analysis.articleRef = { docHint: ref.docHint, articleLabel: ref.articleLabel, docIds: matched.map((d) => d.id), kind: ref.kind };
+    }
+  }
+  return analysis;
+}
+
+function findArticleChunks(kb: KnowledgeBase, ref: NonNullable<QueryAnalysis['articleRef']>): Chunk[] {
+  const articleRef: ArticleRef = { docHint: ref.docHint, articleLabel: ref.articleLabel, kind: ref.kind ?? 'article' };
+  const out: Chunk[] = [];
+  for (const docId of ref.docIds) {
+    for (const chunk of kb.getChunks(docId)) {
+      if (labelMatches(articleRef, chunk.articleLabel, chunk.articleLabels)) out.push(chunk);
+    }
+  }
+  return out;
+}
+
+/** Documents named in 《》 in the query. */
+function namedDocumentIds(query: string, docs: SourceDoc[]): string[] {
+  const ids: string[] = [];
+  for (const m of query.matchAll(/《([^《》]{2,60})》/g)) ids.push(...matchDocuments(m[1], docs, 0.5).map((d) => d.id));
+  return ids;
+}
+
+function vectorQueryText(analysis: QueryAnalysis): string {
+  return [analysis.original, ...analysis.terms.filter((t) => t.weight < 1).map((t) => t.term)].join(' ');
+}
+
+/**
+ * Relevance on an absolute scale in [0, 1]: how much of the query's (length-weighted) content the passage
+ * covers, blended with vector similarity. Rank-based fusion scores cannot say "nothing relevant"; this can.
+ */
+function absoluteScore(analysis: QueryAnalysis, doc: SourceDoc, chunk: Chunk, similarity: number): number {
+  const haystack = `${doc.title}\n${chunk.headingPath.join('\n')}\n${chunk.text}`;
+  let total = 0;
+  let covered = 0;
+  for (const { term, weight } of analysis.terms) {
+    if (weight < 1) continue;
+    const w = Math.min([...term].length, 4);
+    total += w;
+    if (haystack.includes(term)) covered += w;
+  }
+  const coverage = total ? covered / total : 0;
+  return round(0.7 * coverage + 0.3 * Math.max(0, similarity));
+}
+
+function docIdOf(chunkId: string): string {
+  return chunkId.slice(0, chunkId.lastIndexOf('#'));
+}
+
+function bigrams(text: string): Set<string> {
+  const s = text.replace(/\s+/g, '');
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < s.length; i++) out.add(s.slice(i, i + 2));
+  return out;
+}
+
+function jaccard(a: Set<string>, b: Set<string>): number {
+  if (!a.size || !b.size) return 0;
+  const [small, large] = a.size < b.size ? [a, b] : [b, a];
+  let inter = 0;
+  for (const x of small) if (large.has(x)) inter++;
+  return inter / (a.size + b.size - inter);
+}
+
+function toHalfWidth(s: string): string {
+  return s.replace(/[\uFF01-\uFF5E]/g, (c) => (/[！（），：；？]/.test(c) ? c : String.fromCharCode(c.charCodeAt(0) - 0xfee0)));
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

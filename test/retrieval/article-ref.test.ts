@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { SourceDoc } from '../../src/core/types.js';
+import { matchDocuments, parseArticleRef, titleMatchScore } from '../../src/retrieval/article-ref.js';
+import { fromChineseNumber, toChineseNumber } from '../../src/retrieval/chinese-number.js';
+
+const doc = (id: string, title: string) => ({ id, title }) as SourceDoc;
+const docs = [
+  doc('a', '中华人民共和国安全生产法'),
+  doc('b', '生产安全事故应急条例'),
+  doc('c', '生产安全事故报告和调查处理条例'),
+  doc('d', '中华人民共和国突发事件应对法'),
+  doc('e', '上海市实施《中华人民共和国突发事件应对法》办法'),
+  doc('f', '普陀区生产安全事故应急预案（虚构示例）'),
+];
+
+describe('chinese numbers', () => {
+  it('converts article numbers both ways as laws write them', () => {
+    for (const [n, s] of [[1, '一'], [10, '十'], [17, '十七'], [20, '二十'], [105, '一百零五'], [120, '一百二十'], [1000, '一千']] as const) {
+      expect(toChineseNumber(n)).toBe(s);
+      expect(fromChineseNumber(s)).toBe(n);
+    }
+    expect(fromChineseNumber('二〇二一')).toBe(2021);
+  });
+});
+
+describe('parseArticleRef', () => {
+  it('reads a law name and a Chinese article number', () => {
+    expect(parseArticleRef('安全生产法第二十一条')).toEqual({ docHint: '安全生产法', articleLabel: '第二十一条', kind: 'article' });
+  });
+  it('reads a quoted title and Arabic numbers', () => {
+    expect(parseArticleRef('《生产安全事故应急条例》第17条讲的是什么？')).toMatchObject({ docHint: '生产安全事故应急条例', articleLabel: '第十七条' });
+    expect(parseArticleRef('应急条例第17条')).toMatchObject({ docHint: '应急条例', articleLabel: '第十七条' });
+  });
+  it('reads a plan section number only with a named document or the word 节', () => {
+    expect(parseArticleRef('《普陀区生产安全事故应急预案（虚构示例）》5.3节规定了什么？')).toMatchObject({ articleLabel: '5.3', kind: 'section' });
+    expect(parseArticleRef('风速超过10.8米每秒怎么办')).toBeUndefined();
+  });
+  it('ignores questions without an article', () => {
+    expect(parseArticleRef('有限空间作业发生中毒怎么处置')).toBeUndefined();
+  });
+});
+
+describe('matchDocuments', () => {
+  it('finds the law from its short name', () => {
+    expect(matchDocuments('安全生产法', docs).map((d) => d.id)).toEqual(['a']);
+    expect(matchDocuments('突发事件应对法', docs).map((d) => d.id)).toEqual(['d']);
+  });
+  it('resolves an abbreviation by character order', () => {
+    expect(matchDocuments('应急条例', docs).map((d) => d.id)).toEqual(['b']);
+    expect(titleMatchScore('事故报告条例', '生产安全事故报告和调查处理条例')).toBeGreaterThan(0);
+  });
+  it('matches nothing for an unrelated hint', () => {
+    expect(matchDocuments('食品安全法', docs)).toEqual([]);
+  });
+});
