@@ -140,5 +140,6 @@ export function splitThinking(text: string, options: { expectReasoning?: boolean
   const s = createThinkSplitter(options);
   const a = s.push({ content: text });
   const b = s.end();
-  return { reasoning: a.reasoning + b.reasoning, answer: (a.answer + b.answer).trim() };
+  const reasoning = b.retractedReasoning ? '' : a.reasoning + b.reasoning;
+  return { reasoning: reasoning.trim(), answer: (a.answer + b.answer).trim() };
 }

@@ -17,8 +17,11 @@ export interface Citation {
 
 export interface AnswerTimings {
   retrievalMs: number;
+  /** From the question to the first streamed token (model) or to the extractive text. */
   firstTokenMs: number | null;
   totalMs: number;
+  /** Building the prompt (budgeting sources). */
+  promptMs?: number;
 }
 
 export interface AnswerResult {
@@ -32,6 +35,14 @@ export interface AnswerResult {
   /** Why the mode is what it is, e.g. 未检测到 Ollama 服务 …  */
   modeReason?: string;
   droppedCitations?: number;
+  /** Error code behind an extractive fallback (LLM_UNAVAILABLE, MODEL_NOT_FOUND, LLM_TIMEOUT). */
+  modeErrorCode?: string;
+  /** Retrieved passages left out of the prompt because they did not fit in num_ctx. */
+  droppedSources?: number;
+  /** Conservative token estimate of the prompt. */
+  promptTokens?: number;
+  /** How a follow-up was turned into `query`. */
+  rewrittenBy?: 'model' | 'heuristic';
 }
 
 export type AnswerEvent =
@@ -44,4 +55,6 @@ export type AnswerEvent =
 export interface ConversationTurn {
   question: string;
   answer: string;
+  /** Standalone query the turn was retrieved with (AnswerResult.query); follow-ups build on it. */
+  query?: string;
 }

@@ -278,7 +278,7 @@ export class Bm25Index {
   }
 }
 
-function grow(array: Uint32Array, minSize: number): Uint32Array {
+function grow(array: Uint32Array, minSize: number): Uint32Array<ArrayBuffer> {
   const bigger = new Uint32Array(Math.max(minSize, array.length * 2));
   bigger.set(array);
   return bigger;

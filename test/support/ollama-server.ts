@@ -162,7 +162,8 @@ export async function startOllamaServer(
         res.socket?.destroy();
         return;
       }
-      res.write(`${JSON.stringify({ ...base, message: parts[i], done: false })}\n`);
+      // Wait until the line is handed to the socket, so a cut that follows does not swallow it.
+      await new Promise<void>((r) => res.write(`${JSON.stringify({ ...base, message: parts[i], done: false })}\n`, () => r()));
       if (script.delayMs) await sleep(script.delayMs);
     }
     if (script.cutAfter !== undefined && parts.length <= script.cutAfter) {

@@ -5,6 +5,11 @@ export interface ParseContext {
   fileName: string;
   /** 'auto' runs tesseract on scanned PDFs when the programs are installed. */
   ocr: 'auto' | 'off';
+  /**
+   * PATH-style directory list where OCR looks for pdftoppm and tesseract; undefined = the process PATH.
+   * Lets the composition root (or a test) choose the install, e.g. '' to act as if none were installed.
+   */
+  ocrSearchPath?: string;
   signal?: AbortSignal;
 }
 

@@ -1,0 +1,262 @@
+/**
+ * Answers a question as a stream of typed events: follow-up rewriting → retrieval → (no basis | model answer
+ * with checked citations | extractive answer when no model answers in time).
+ *
+ * Stream cut mid-answer: the partial model answer is kept (its citations checked), followed by a note that the
+ * model connection broke and the extractive answer, so the user always ends with something usable. The mode is
+ * then `extractive` and a second `sources` event announces it.
+ */
+import type { Config } from '../config.js';
+import { AppError, toAppError } from '../core/errors.js';
+import type { ChatModel } from '../llm/chat-model.js';
+import type { RetrievalResult, Retriever } from '../retrieval/types.js';
+import { createCitationFilter, citedNumbers } from './citations.js';
+import { buildExtractiveAnswer } from './extractive.js';
+import { rewriteFollowUp } from './follow-up.js';
+import type { LlmStatusMonitor } from './llm-status.js';
+import { buildNoBasisAnswer, nearestDocuments } from './no-basis.js';
+import { buildAnswerPrompt, type PromptSource } from './prompt.js';
+import { createThinkSplitter, isReasoningModel } from './think-splitter.js';
+import type { AnswerEvent, AnswerMode, AnswerResult, Citation, ConversationTurn } from './types.js';
+
+export interface AnswerDeps {
+  retriever: Retriever;
+  chatModel: ChatModel;
+  config: Config['ollama'] & { retrievalK: number };
+  /** Told the outcome of every model attempt, so health reporting follows reality. */
+  status?: LlmStatusMonitor;
+}
+
+export interface AnswerRequest {
+  question: string;
+  history?: ConversationTurn[];
+  signal?: AbortSignal;
+}
+
+function toCitation(s: PromptSource, cited: Set<number>, highlights?: Map<number, string[]>): Citation {
+  const h = s.hit;
+  const hl = highlights?.get(s.n);
+  return {
+    n: s.n,
+    docId: h.doc.id,
+    source: h.doc.source,
+    title: h.doc.title,
+    locator: h.locator,
+    page: h.chunk.pageStart ?? null,
+    text: h.chunk.text,
+    cited: cited.has(s.n),
+    ...(hl ? { highlights: hl } : {}),
+  };
+}
+
+const aborted = (): AnswerEvent => ({ type: 'error', code: 'ANSWER_ABORTED', message: '已停止生成。' });
+
+/**
+ * Streams one answer. Ends with exactly one `done` or one `error` event (ANSWER_ABORTED when `signal` fires;
+ * the upstream Ollama request is closed).
+ */
+export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest): AsyncIterable<AnswerEvent> {
+  const started = performance.now();
+  const since = () => Math.round(performance.now() - started);
+  const { config, chatModel, retriever } = deps;
+  const signal = request.signal;
+  const question = request.question.trim();
+  if (!question) {
+    yield { type: 'error', code: 'INVALID_REQUEST', message: '问题不能为空。' };
+    return;
+  }
+
+  try {
+    // 1. Follow-up → standalone query.
+    const rewrite = await rewriteFollowUp({
+      question,
+      history: request.history,
+      chatModel,
+      timeoutMs: config.timeoutMs,
+      numCtx: config.numCtx,
+      signal,
+    });
+    // A model that failed the rewrite for want of a server or model will not answer either.
+    let modelDown: AppError | null =
+      rewrite.error && rewrite.error.code !== 'LLM_TIMEOUT' ? rewrite.error : null;
+    if (signal?.aborted) return yield aborted();
+
+    // 2. Retrieval.
+    const retrievalStarted = performance.now();
+    const retrieval: RetrievalResult = await retriever.retrieve(rewrite.query, { k: config.retrievalK });
+    const retrievalMs = Math.round(performance.now() - retrievalStarted);
+    if (signal?.aborted) return yield aborted();
+
+    const base = {
+      query: rewrite.query,
+      ...(rewrite.method !== 'none' ? { rewrittenBy: rewrite.method } : {}),
+    };
+
+    // 3. No sufficient basis: no model call.
+    if (!retrieval.sufficient || retrieval.hits.length === 0) {
+      const nearest = nearestDocuments(retrieval.hits);
+      const citations = nearest.map((hit, i) => toCitation({ n: i + 1, hit, text: hit.chunk.text, truncated: false }, new Set()));
+      const answer = buildNoBasisAnswer(nearest);
+      yield { type: 'sources', citations, mode: 'no-basis', query: rewrite.query };
+      const firstTokenMs = since();
+      yield { type: 'answer', delta: answer };
+      const result: AnswerResult = {
+        mode: 'no-basis',
+        answer,
+        reasoning: '',
+        citations,
+        timings: { retrievalMs, firstTokenMs, totalMs: since() },
+        modeReason: '检索结果的相关度低于阈值',
+        droppedCitations: 0,
+        ...base,
+      };
+      yield { type: 'done', result };
+      return;
+    }
+
+    // 4. Prompt within num_ctx.
+    const promptStarted = performance.now();
+    const prompt = buildAnswerPrompt({
+      question: rewrite.query,
+      originalQuestion: question,
+      hits: retrieval.hits,
+      numCtx: config.numCtx,
+      maxAnswerTokens: config.maxAnswerTokens,
+    });
+    const promptMs = Math.round(performance.now() - promptStarted);
+    const sources = prompt.sources.length
+      ? prompt.sources
+      : retrieval.hits.slice(0, 3).map((hit, i) => ({ n: i + 1, hit, text: hit.chunk.text, truncated: false }));
+    const common = { ...base, droppedSources: prompt.droppedSources, promptTokens: prompt.estimatedTokens };
+    if (!prompt.sources.length && !modelDown) {
+      modelDown = new AppError('LLM_UNAVAILABLE', `模型上下文长度（num_ctx=${config.numCtx}）放不下任何资料，请调大 OLLAMA_NUM_CTX`);
+    }
+
+    // 5. Model answer, unless we already know there is no model.
+    let reasoning = '';
+    let answer = '';
+    let firstTokenMs: number | null = null;
+    let failure: AppError | null = modelDown;
+    const filter = createCitationFilter(sources.length);
+    if (!failure) {
+      const attempt = new AbortController();
+      const upstream = signal ? AbortSignal.any([signal, attempt.signal]) : attempt.signal;
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        attempt.abort();
+      }, config.timeoutMs);
+      const splitter = createThinkSplitter({ expectReasoning: isReasoningModel(chatModel.id) });
+      try {
+        for await (const chunk of chatModel.stream(prompt.messages, {
+          signal: upstream,
+          numCtx: config.numCtx,
+          maxTokens: config.maxAnswerTokens,
+        })) {
+          if (firstTokenMs === null) {
+            clearTimeout(timer);
+            firstTokenMs = since();
+            yield { type: 'sources', citations: sources.map((s) => toCitation(s, new Set())), mode: 'llm', query: rewrite.query };
+          }
+          const d = splitter.push(chunk);
+          if (d.reasoning) {
+            reasoning += d.reasoning;
+            yield { type: 'reasoning', delta: d.reasoning };
+          }
+          const safe = d.answer ? filter.push(d.answer) : '';
+          if (safe) {
+            answer += safe;
+            yield { type: 'answer', delta: safe };
+          }
+        }
+        const tail = splitter.end();
+        if (tail.retractedReasoning) reasoning = reasoning.slice(0, reasoning.length - tail.retractedReasoning.length);
+        reasoning += tail.reasoning;
+        if (tail.reasoning) yield { type: 'reasoning', delta: tail.reasoning };
+        const rest = filter.push(tail.answer) + filter.end();
+        if (rest) {
+          answer += rest;
+          yield { type: 'answer', delta: rest };
+        }
+        if (!answer.trim()) {
+          failure = new AppError('LLM_UNAVAILABLE', '模型只输出了推理过程、没有给出回答（可能超出 ANSWER_MAX_TOKENS 长度上限）');
+        }
+      } catch (e) {
+        if (signal?.aborted) {
+          deps.status?.report({ ok: true });
+          return yield aborted();
+        }
+        failure = timedOut
+          ? new AppError('LLM_TIMEOUT', `模型在 ${Math.round(config.timeoutMs / 1000)} 秒内没有开始回答`, { cause: e })
+          : toAppError(e);
+        // Keep what was safely streamed; anything still held back (a half citation) is dropped.
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+
+    if (!failure) {
+      deps.status?.report({ ok: true });
+      const cited = citedNumbers(answer);
+      const result: AnswerResult = {
+        mode: 'llm',
+        answer,
+        reasoning,
+        citations: sources.map((s) => toCitation(s, cited)),
+        timings: { retrievalMs, firstTokenMs, totalMs: since(), promptMs },
+        modeReason: `模型 ${chatModel.id.replace(/^ollama:/, '')} 已回答`,
+        droppedCitations: filter.dropped,
+        ...common,
+      };
+      yield { type: 'done', result };
+      return;
+    }
+
+    // 6. Extractive fallback.
+    const reason = failure.message.replace(/，已切换到离线检索模式$/, '');
+    deps.status?.report({ ok: false, reason: failure.message });
+    const extractive = buildExtractiveAnswer({ question: rewrite.query, analysis: retrieval.analysis, sources, reason });
+    const partial = answer.trim().length > 0;
+    const prefix = partial ? `\n\n——（模型回答中断：${reason}。以上为模型已生成的部分，可能不完整。）\n\n` : '';
+    const text = prefix + extractive.text;
+    yield {
+      type: 'sources',
+      citations: sources.map((s) => toCitation(s, new Set(), extractive.highlights)),
+      mode: 'extractive',
+      query: rewrite.query,
+    };
+    if (firstTokenMs === null) firstTokenMs = since();
+    yield { type: 'answer', delta: text };
+    answer += text;
+    const cited = citedNumbers(answer);
+    const mode: AnswerMode = 'extractive';
+    const result: AnswerResult = {
+      mode,
+      answer,
+      reasoning,
+      citations: sources.map((s) => toCitation(s, cited, extractive.highlights)),
+      timings: { retrievalMs, firstTokenMs, totalMs: since(), promptMs },
+      modeReason: failure.message,
+      modeErrorCode: failure.code,
+      droppedCitations: filter.dropped,
+      ...common,
+    };
+    yield { type: 'done', result };
+  } catch (e) {
+    if (signal?.aborted) return yield aborted();
+    const err = toAppError(e);
+    yield { type: 'error', code: err.code, message: err.message };
+  }
+}
+
+/**
+ * Runs answerQuestion to the end.
+ * @throws AppError from the `error` event (ANSWER_ABORTED, INVALID_REQUEST, retrieval failures).
+ */
+export async function collectAnswer(deps: AnswerDeps, request: AnswerRequest): Promise<AnswerResult> {
+  for await (const ev of answerQuestion(deps, request)) {
+    if (ev.type === 'done') return ev.result;
+    if (ev.type === 'error') throw new AppError(ev.code as AppError['code'], ev.message);
+  }
+  throw new AppError('INTERNAL', '回答意外结束。');
+}

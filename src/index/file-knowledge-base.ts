@@ -1,0 +1,622 @@
+/**
+ * KnowledgeBase kept in memory and persisted as crash-safe generations (see generation-store.ts).
+ *
+ * Layout of the knowledge folder:
+ *   CURRENT                      names the live generation, e.g. `gen-000012`
+ *   index/gen-000012/manifest.json  Manifest + nextLabel + size and sha256 of every file below
+ *   index/gen-000012/docs.json      SourceDoc[]
+ *   index/gen-000012/chunks.jsonl   one `{"label":n,"chunk":Chunk}` per line, grouped by document
+ *   index/gen-000012/vectors.hnsw   hnswlib graph (+ vectors.hnsw.deleted: uint32 deleted labels)
+ *   index/gen-000012/lexical.bin    BM25 postings (bm25-index.ts format)
+ *   files/<docId>/<name>            stored originals
+ *
+ * Labels are allocated monotonically and never reused, so a stale label can never point at a new chunk.
+ */
+import { readFile, readdir, rename, rm, rmdir, unlink, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError } from '../core/errors.js';
+import type { Chunk, SourceDoc } from '../core/types.js';
+import type { Embedder } from '../llm/embedder.js';
+import { tokenize } from '../llm/builtin/chinese-tokenizer.js';
+import { Bm25Index } from './bm25-index.js';
+import {
+  GENERATION_MANIFEST,
+  INDEX_DIR,
+  ensureDir,
+  generationName,
+  highestGenerationOnDisk,
+  readCurrent,
+  removeOtherGenerations,
+  sha256Hex,
+  syncDir,
+  syncFile,
+  writeCurrent,
+  writeFileDurably,
+  type FileDigest,
+} from './generation-store.js';
+import { HnswIndex, deletedSidecarPath } from './hnsw-index.js';
+import { KNOWLEDGE_FORMAT_VERSION, type KnowledgeBase, type Manifest } from './knowledge-base.js';
+
+export const FILES_DIR = 'files';
+const DOCS_FILE = 'docs.json';
+const CHUNKS_FILE = 'chunks.jsonl';
+const VECTORS_FILE = 'vectors.hnsw';
+const VECTORS_DELETED_FILE = deletedSidecarPath(VECTORS_FILE);
+const LEXICAL_FILE = 'lexical.bin';
+const GENERATION_FILES = [DOCS_FILE, CHUNKS_FILE, VECTORS_FILE, VECTORS_DELETED_FILE, LEXICAL_FILE] as const;
+const MAX_STORED_NAME_CHARS = 120;
+
+export const DEFAULT_CHUNKER_SETTINGS: Manifest['chunker'] = { version: 1, targetChars: 500, maxChars: 900, overlapChars: 0 };
+
+/** What a generation folder's manifest.json holds beyond the public Manifest. */
+export interface GenerationManifest extends Manifest {
+  nextLabel: number;
+  files: Record<string, FileDigest>;
+}
+
+interface DocEntry {
+  doc: SourceDoc;
+  chunks: Chunk[];
+  labels: number[];
+  /** chunks.jsonl lines of this document, built once at the first commit that needs them. */
+  encoded?: Buffer;
+}
+
+interface LoadedState {
+  manifest: GenerationManifest;
+  entries: DocEntry[];
+}
+
+/** What open() needs besides the folder. */
+export interface FileKnowledgeBaseOptions {
+  dir: string;
+  embedder: Embedder;
+  create: boolean;
+  chunker?: Manifest['chunker'];
+}
+
+export function corruptError(detail: string, cause?: unknown): AppError {
+  return new AppError(
+    'INDEX_CORRUPT',
+    `知识库索引文件已损坏（${detail}）。请从备份恢复知识库目录，或运行 \`yingji reindex\` 重建索引；若仍失败，请删除 index 目录与 CURRENT 文件后重新导入文档。`,
+    { cause },
+  );
+}
+
+/** The text BM25 sees: title and heading path are searchable, the title once per chunk (moderate weight). */
+export function lexicalTokens(doc: SourceDoc, chunk: Chunk): string[] {
+  return [...tokenize(doc.title), ...tokenize(chunk.headingPath.join(' ')), ...tokenize(chunk.text)];
+}
+
+export class FileKnowledgeBase implements KnowledgeBase {
+  readonly dir: string;
+  private embedderValue: Embedder;
+  private manifestValue: Manifest;
+  private readonly docs = new Map<string, DocEntry>();
+  private readonly bySourceKey = new Map<string, string>();
+  private readonly chunkById = new Map<string, Chunk>();
+  private readonly chunkByLabel = new Map<number, Chunk>();
+  private vectors: HnswIndex;
+  private lexical: Bm25Index;
+  private nextLabel = 0;
+  /** Bumped on every in-memory change; commit() is a no-op when nothing changed since the last one. */
+  private version = 0;
+  private committedVersion = 0;
+  private commitChain: Promise<void> = Promise.resolve();
+  /** Originals no longer referenced in memory; deleted once a commit no longer references them either. */
+  private readonly obsoleteOriginals = new Set<string>();
+  private closed = false;
+
+  private constructor(dir: string, embedder: Embedder, manifest: Manifest, vectors: HnswIndex, lexical: Bm25Index) {
+    this.dir = dir;
+    this.embedderValue = embedder;
+    this.manifestValue = manifest;
+    this.vectors = vectors;
+    this.lexical = lexical;
+  }
+
+  get embedder(): Embedder {
+    return this.embedderValue;
+  }
+
+  /**
+   * Opens (or creates) the knowledge base in `dir`.
+   * @throws AppError EMBEDDER_MISMATCH, INDEX_FORMAT_UNSUPPORTED, INDEX_CORRUPT, KNOWLEDGE_BASE_EMPTY (missing and create=false)
+   */
+  static async open(options: FileKnowledgeBaseOptions): Promise<FileKnowledgeBase> {
+    const dir = path.resolve(options.dir);
+    const current = await readCurrentOrCorrupt(dir);
+    if (!current) {
+      if (!options.create) {
+        throw new AppError('KNOWLEDGE_BASE_EMPTY', `知识库目录 ${dir} 中还没有知识库，请先运行 \`yingji ingest <文件或目录>\` 导入文档。`);
+      }
+      await ensureDir(path.join(dir, INDEX_DIR));
+      await removeOtherGenerations(dir, undefined);
+      const now = new Date().toISOString();
+      const manifest: Manifest = {
+        formatVersion: KNOWLEDGE_FORMAT_VERSION,
+        embedder: { id: options.embedder.id, dimensions: options.embedder.dimensions },
+        chunker: options.chunker ?? DEFAULT_CHUNKER_SETTINGS,
+        generation: 0,
+        createdAt: now,
+        updatedAt: now,
+      };
+      const kb = new FileKnowledgeBase(dir, options.embedder, manifest, HnswIndex.create(options.embedder.dimensions), new Bm25Index());
+      await kb.cleanOriginals();
+      kb.version = 1; // the empty state is written at once so the folder describes itself
+      await kb.commit();
+      return kb;
+    }
+    const state = await loadGeneration(dir, current.name, { embedder: options.embedder, withVectors: true });
+    const kb = new FileKnowledgeBase(dir, options.embedder, publicManifest(state.manifest), state.vectors, state.lexical);
+    if (options.chunker) kb.manifestValue = { ...kb.manifestValue, chunker: options.chunker };
+    kb.install(state.entries, state.manifest.nextLabel);
+    await removeOtherGenerations(dir, current.name);
+    await kb.cleanOriginals();
+    return kb;
+  }
+
+  /**
+   * Re-embeds every stored chunk with `embedder` and commits the result as a new generation.
+   * The generation on disk stays current (and any open instance keeps serving) until the final commit.
+   */
+  static async rebuild(options: {
+    dir: string;
+    embedder: Embedder;
+    batchSize?: number;
+    onProgress?: (done: number, total: number) => void;
+  }): Promise<FileKnowledgeBase> {
+    const dir = path.resolve(options.dir);
+    const current = await readCurrentOrCorrupt(dir);
+    if (!current) {
+      throw new AppError('KNOWLEDGE_BASE_EMPTY', `知识库目录 ${dir} 中还没有知识库，无需重建；请先运行 \`yingji ingest\` 导入文档。`);
+    }
+    const state = await loadGeneration(dir, current.name, { embedder: undefined, withVectors: false });
+    const dims = options.embedder.dimensions;
+    const allChunks = state.entries.flatMap((e) => e.chunks.map((c, i) => ({ chunk: c, label: e.labels[i] })));
+    const vectors = HnswIndex.create(dims, { initialCapacity: Math.max(1024, allChunks.length) });
+    const batchSize = options.batchSize ?? 256;
+    options.onProgress?.(0, allChunks.length);
+    for (let i = 0; i < allChunks.length; i += batchSize) {
+      const batch = allChunks.slice(i, i + batchSize);
+      const embedded = await options.embedder.embedDocuments(batch.map((b) => b.chunk.text));
+      if (embedded.length !== batch.length) throw new Error(`embedder returned ${embedded.length} vectors for ${batch.length} texts`);
+      batch.forEach((b, j) => vectors.add(b.label, checkedVector(embedded[j], dims)));
+      options.onProgress?.(Math.min(i + batchSize, allChunks.length), allChunks.length);
+    }
+    const manifest: Manifest = {
+      ...publicManifest(state.manifest),
+      embedder: { id: options.embedder.id, dimensions: dims },
+    };
+    const kb = new FileKnowledgeBase(dir, options.embedder, manifest, vectors, new Bm25Index());
+    // Re-tokenising also compacts the lexical index and picks up tokenizer improvements.
+    kb.install(state.entries, state.manifest.nextLabel, true);
+    kb.version = 1;
+    await kb.commit();
+    return kb;
+  }
+
+  manifest(): Manifest {
+    return { ...this.manifestValue, embedder: { ...this.manifestValue.embedder }, chunker: { ...this.manifestValue.chunker } };
+  }
+
+  listDocuments(): SourceDoc[] {
+    return [...this.docs.values()].map((e) => e.doc);
+  }
+
+  getDocument(id: string): SourceDoc | undefined {
+    return this.docs.get(id)?.doc;
+  }
+
+  findBySourceKey(sourceKey: string): SourceDoc | undefined {
+    const id = this.bySourceKey.get(sourceKey);
+    return id === undefined ? undefined : this.docs.get(id)?.doc;
+  }
+
+  getChunks(docId: string): Chunk[] {
+    return [...(this.docs.get(docId)?.chunks ?? [])];
+  }
+
+  getChunk(chunkId: string): Chunk | undefined {
+    return this.chunkById.get(chunkId);
+  }
+
+  chunkCount(): number {
+    return this.chunkById.size;
+  }
+
+  putDocument(doc: SourceDoc, chunks: Chunk[], vectors: number[][]): void {
+    this.assertOpen();
+    if (chunks.length !== vectors.length) {
+      throw new RangeError(`putDocument: ${chunks.length} chunks but ${vectors.length} vectors`);
+    }
+    const dims = this.embedderValue.dimensions;
+    for (const v of vectors) checkedVector(v, dims);
+    for (const c of chunks) {
+      if (c.docId !== doc.id) throw new RangeError(`putDocument: chunk ${c.id} belongs to ${c.docId}, not ${doc.id}`);
+    }
+    const stored: SourceDoc = { ...doc, chunkCount: chunks.length };
+    // Tokenise before touching any index so a throw leaves the old document intact.
+    const tokens = chunks.map((c) => lexicalTokens(stored, c));
+    this.detach(doc.id, stored.storedFile);
+    const labels = chunks.map(() => this.nextLabel++);
+    chunks.forEach((chunk, i) => {
+      this.vectors.add(labels[i], vectors[i]);
+      this.lexical.add(labels[i], tokens[i]);
+      this.chunkById.set(chunk.id, chunk);
+      this.chunkByLabel.set(labels[i], chunk);
+    });
+    this.attach({ doc: stored, chunks: [...chunks], labels });
+  }
+
+  putFailedDocument(doc: SourceDoc): void {
+    this.assertOpen();
+    const stored: SourceDoc = { ...doc, chunkCount: 0 };
+    this.detach(doc.id, stored.storedFile);
+    this.attach({ doc: stored, chunks: [], labels: [] });
+  }
+
+  removeDocument(id: string): boolean {
+    this.assertOpen();
+    if (!this.docs.has(id)) return false;
+    this.detach(id, undefined);
+    this.version++;
+    return true;
+  }
+
+  searchVector(vector: number[], k: number): { chunkId: string; similarity: number }[] {
+    const out: { chunkId: string; similarity: number }[] = [];
+    for (const { label, similarity } of this.vectors.search(vector, k)) {
+      const chunk = this.chunkByLabel.get(label);
+      if (chunk) out.push({ chunkId: chunk.id, similarity });
+    }
+    return out;
+  }
+
+  searchLexical(terms: { term: string; weight: number }[], k: number): { chunkId: string; score: number }[] {
+    const query = terms.map((t) => ({ term: t.term.trim().toLowerCase(), weight: t.weight }));
+    const out: { chunkId: string; score: number }[] = [];
+    for (const { label, score } of this.lexical.search(query, k)) {
+      const chunk = this.chunkByLabel.get(label);
+      if (chunk) out.push({ chunkId: chunk.id, score });
+    }
+    return out;
+  }
+
+  /** Writes `files/<docId>/<safe name>` via a temp file and rename; returns that relative path. */
+  async storeOriginal(docId: string, fileName: string, bytes: Buffer): Promise<string> {
+    this.assertOpen();
+    const relative = path.posix.join(FILES_DIR, safeSegment(docId), safeSegment(path.basename(fileName)));
+    const target = path.join(this.dir, relative);
+    await mkdir(path.dirname(target), { recursive: true });
+    const tmp = `${target}.tmp-${process.pid}`;
+    await writeFileDurably(tmp, bytes);
+    await rename(tmp, target);
+    this.obsoleteOriginals.delete(relative);
+    return relative;
+  }
+
+  commit(): Promise<void> {
+    const run = this.commitChain.then(() => this.writeGeneration());
+    this.commitChain = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.commitChain;
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new AppError('INVALID_REQUEST', '知识库已关闭，无法再修改。');
+  }
+
+  /** Drops a document from every in-memory structure (synchronous). */
+  private detach(id: string, keepOriginal: string | undefined): void {
+    const old = this.docs.get(id);
+    if (!old) return;
+    for (let i = 0; i < old.chunks.length; i++) {
+      this.vectors.remove(old.labels[i]);
+      this.lexical.remove(old.labels[i]);
+      this.chunkByLabel.delete(old.labels[i]);
+      this.chunkById.delete(old.chunks[i].id);
+    }
+    this.docs.delete(id);
+    if (this.bySourceKey.get(old.doc.sourceKey) === id) this.bySourceKey.delete(old.doc.sourceKey);
+    if (old.doc.storedFile && old.doc.storedFile !== keepOriginal) this.obsoleteOriginals.add(old.doc.storedFile);
+  }
+
+  private attach(entry: DocEntry): void {
+    this.docs.set(entry.doc.id, entry);
+    this.bySourceKey.set(entry.doc.sourceKey, entry.doc.id);
+    if (entry.doc.storedFile) this.obsoleteOriginals.delete(entry.doc.storedFile);
+    this.version++;
+  }
+
+  /** Fills the maps from a loaded generation; with `indexLexical` the BM25 index is rebuilt from text. */
+  private install(entries: DocEntry[], nextLabel: number, indexLexical = false): void {
+    for (const entry of entries) {
+      this.docs.set(entry.doc.id, entry);
+      this.bySourceKey.set(entry.doc.sourceKey, entry.doc.id);
+      entry.chunks.forEach((chunk, i) => {
+        this.chunkById.set(chunk.id, chunk);
+        this.chunkByLabel.set(entry.labels[i], chunk);
+        if (indexLexical) this.lexical.add(entry.labels[i], lexicalTokens(entry.doc, chunk));
+      });
+    }
+    this.nextLabel = nextLabel;
+  }
+
+  private async writeGeneration(): Promise<void> {
+    this.assertOpen();
+    if (this.version === this.committedVersion) return;
+    const onDisk = await readCurrentOrCorrupt(this.dir);
+    if ((onDisk?.generation ?? 0) !== this.manifestValue.generation) {
+      throw new AppError(
+        'INVALID_REQUEST',
+        '知识库已被其他进程更新（例如 yingji reindex 或另一次导入），本次修改未保存；请重新打开知识库后再试。',
+      );
+    }
+    const generation = Math.max(this.manifestValue.generation, await highestGenerationOnDisk(this.dir)) + 1;
+    const name = generationName(generation);
+    const genDir = path.join(this.dir, INDEX_DIR, name);
+    await rm(genDir, { recursive: true, force: true });
+    await mkdir(genDir, { recursive: true });
+
+    // Snapshot synchronously (no await until every byte is captured), so puts that arrive
+    // during the slow file writes below belong to the next commit, never half to this one.
+    const snapshotVersion = this.version;
+    const entries = [...this.docs.values()];
+    const docsBytes = Buffer.from(JSON.stringify(entries.map((e) => e.doc)), 'utf8');
+    const chunksBytes = Buffer.concat(entries.map(encodeEntry));
+    const lexicalBytes = this.lexical.serialize();
+    const vectorsSaved = this.vectors.save(path.join(genDir, VECTORS_FILE));
+    const nextLabel = this.nextLabel;
+    const manifestBase = this.manifestValue;
+    const referencedOriginals = new Set(entries.map((e) => e.doc.storedFile).filter((f): f is string => !!f));
+
+    await vectorsSaved;
+    await writeFileDurably(path.join(genDir, DOCS_FILE), docsBytes);
+    await writeFileDurably(path.join(genDir, CHUNKS_FILE), chunksBytes);
+    await writeFileDurably(path.join(genDir, LEXICAL_FILE), lexicalBytes);
+    await syncFile(path.join(genDir, VECTORS_FILE));
+    await syncFile(path.join(genDir, VECTORS_DELETED_FILE));
+    const files: Record<string, FileDigest> = {
+      [DOCS_FILE]: digest(docsBytes),
+      [CHUNKS_FILE]: digest(chunksBytes),
+      [LEXICAL_FILE]: digest(lexicalBytes),
+      [VECTORS_FILE]: digest(await readFile(path.join(genDir, VECTORS_FILE))),
+      [VECTORS_DELETED_FILE]: digest(await readFile(path.join(genDir, VECTORS_DELETED_FILE))),
+    };
+    const manifest: GenerationManifest = {
+      ...manifestBase,
+      formatVersion: KNOWLEDGE_FORMAT_VERSION,
+      generation,
+      updatedAt: new Date().toISOString(),
+      nextLabel,
+      files,
+    };
+    await writeFileDurably(path.join(genDir, GENERATION_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+    await syncDir(genDir);
+    await syncDir(path.join(this.dir, INDEX_DIR));
+    await writeCurrent(this.dir, generation); // the commit point
+
+    this.manifestValue = { ...publicManifest(manifest), embedder: this.manifestValue.embedder, chunker: this.manifestValue.chunker };
+    this.committedVersion = snapshotVersion;
+    await removeOtherGenerations(this.dir, name);
+    await this.deleteObsoleteOriginals(referencedOriginals);
+  }
+
+  private async deleteObsoleteOriginals(referencedByCommit: Set<string>): Promise<void> {
+    const referencedNow = new Set(this.listDocuments().map((d) => d.storedFile));
+    for (const relative of [...this.obsoleteOriginals]) {
+      if (referencedByCommit.has(relative) || referencedNow.has(relative)) continue;
+      this.obsoleteOriginals.delete(relative);
+      const file = path.join(this.dir, relative);
+      await unlink(file).catch(() => undefined);
+      await rmdir(path.dirname(file)).catch(() => undefined); // only succeeds when empty
+    }
+  }
+
+  /** At open nothing is in flight, so every original the current generation does not name is stray. */
+  private async cleanOriginals(): Promise<void> {
+    const root = path.join(this.dir, FILES_DIR);
+    const referenced = new Set(this.listDocuments().map((d) => d.storedFile));
+    let dirs: string[];
+    try {
+      dirs = await readdir(root);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    for (const d of dirs) {
+      const docDir = path.join(root, d);
+      let names: string[];
+      try {
+        names = await readdir(docDir);
+      } catch {
+        await rm(docDir, { force: true });
+        continue;
+      }
+      for (const n of names) {
+        if (!referenced.has(path.posix.join(FILES_DIR, d, n))) await rm(path.join(docDir, n), { recursive: true, force: true });
+      }
+      await rmdir(docDir).catch(() => undefined);
+    }
+  }
+}
+
+function publicManifest(m: Manifest): Manifest {
+  return {
+    formatVersion: m.formatVersion,
+    embedder: { id: m.embedder.id, dimensions: m.embedder.dimensions },
+    chunker: { ...m.chunker },
+    generation: m.generation,
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt,
+  };
+}
+
+function digest(bytes: Buffer): FileDigest {
+  return { bytes: bytes.byteLength, sha256: sha256Hex(bytes) };
+}
+
+function encodeEntry(entry: DocEntry): Buffer {
+  if (!entry.encoded) {
+    let text = '';
+    entry.chunks.forEach((chunk, i) => {
+      text += JSON.stringify({ label: entry.labels[i], chunk }) + '\n';
+    });
+    entry.encoded = Buffer.from(text, 'utf8');
+  }
+  return entry.encoded;
+}
+
+function checkedVector(v: number[], dims: number): number[] {
+  if (!Array.isArray(v) || v.length !== dims) {
+    throw new AppError(
+      'EMBEDDER_MISMATCH',
+      `向量维度为 ${Array.isArray(v) ? v.length : '未知'}，而知识库要求 ${dims} 维。请检查向量化模型配置，或运行 \`yingji reindex\` 重建索引。`,
+    );
+  }
+  return v;
+}
+
+/** File-name-safe segment: no separators, control or reserved characters, bounded length. */
+function safeSegment(name: string): string {
+  let s = name.normalize('NFC').replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_').trim();
+  if (s.length > MAX_STORED_NAME_CHARS) {
+    const ext = path.extname(s).slice(0, 16);
+    s = s.slice(0, MAX_STORED_NAME_CHARS - ext.length) + ext;
+  }
+  if (s === '' || s === '.' || s === '..' || s.startsWith('.')) s = `_${s}`;
+  if (s.includes('.tmp-')) s = s.replace(/\.tmp-/g, '_tmp-');
+  return s;
+}
+
+async function readCurrentOrCorrupt(dir: string): Promise<{ name: string; generation: number } | undefined> {
+  try {
+    return await readCurrent(dir);
+  } catch (e) {
+    throw corruptError('CURRENT 文件无法识别', e);
+  }
+}
+
+interface LoadOptions {
+  /** Checked against the manifest; undefined skips the check (rebuild). */
+  embedder: Embedder | undefined;
+  withVectors: boolean;
+}
+
+async function loadGeneration(
+  dir: string,
+  name: string,
+  options: LoadOptions & { withVectors: true },
+): Promise<LoadedState & { vectors: HnswIndex; lexical: Bm25Index }>;
+async function loadGeneration(dir: string, name: string, options: LoadOptions): Promise<LoadedState>;
+async function loadGeneration(
+  dir: string,
+  name: string,
+  options: LoadOptions,
+): Promise<LoadedState & { vectors?: HnswIndex; lexical?: Bm25Index }> {
+  const genDir = path.join(dir, INDEX_DIR, name);
+  let manifest: GenerationManifest;
+  try {
+    manifest = JSON.parse(await readFile(path.join(genDir, GENERATION_MANIFEST), 'utf8')) as GenerationManifest;
+  } catch (e) {
+    throw corruptError(`${name}/${GENERATION_MANIFEST} 缺失或无法解析`, e);
+  }
+  if (typeof manifest !== 'object' || manifest === null || typeof manifest.formatVersion !== 'number') {
+    throw corruptError(`${name}/${GENERATION_MANIFEST} 内容不完整`);
+  }
+  if (manifest.formatVersion !== KNOWLEDGE_FORMAT_VERSION) {
+    throw new AppError(
+      'INDEX_FORMAT_UNSUPPORTED',
+      `知识库格式版本为 ${manifest.formatVersion}，本程序只支持版本 ${KNOWLEDGE_FORMAT_VERSION}。请升级 yingji，或用当前版本重新导入文档。`,
+    );
+  }
+  if (!manifest.embedder || !manifest.files || typeof manifest.nextLabel !== 'number') {
+    throw corruptError(`${name}/${GENERATION_MANIFEST} 内容不完整`);
+  }
+  const want = options.embedder;
+  if (want && (manifest.embedder.id !== want.id || manifest.embedder.dimensions !== want.dimensions)) {
+    throw new AppError(
+      'EMBEDDER_MISMATCH',
+      `知识库是用向量化方式 ${manifest.embedder.id}（${manifest.embedder.dimensions} 维）建立的，当前配置为 ${want.id}（${want.dimensions} 维）。` +
+        '请运行 `yingji reindex` 用当前配置重建索引，或改回原来的向量化配置。',
+    );
+  }
+  const needed = options.withVectors ? GENERATION_FILES : [DOCS_FILE, CHUNKS_FILE];
+  const bytes = new Map<string, Buffer>();
+  for (const file of needed) {
+    const expected = manifest.files[file];
+    let data: Buffer;
+    try {
+      data = await readFile(path.join(genDir, file));
+    } catch (e) {
+      throw corruptError(`${name}/${file} 缺失`, e);
+    }
+    if (!expected || data.byteLength !== expected.bytes || sha256Hex(data) !== expected.sha256) {
+      throw corruptError(`${name}/${file} 校验失败`);
+    }
+    bytes.set(file, data);
+  }
+  let entries: DocEntry[];
+  try {
+    entries = parseEntries(bytes.get(DOCS_FILE) as Buffer, bytes.get(CHUNKS_FILE) as Buffer, manifest.nextLabel);
+  } catch (e) {
+    throw corruptError(`${name}/${DOCS_FILE} 或 ${CHUNKS_FILE} 内容无效`, e);
+  }
+  if (!options.withVectors) return { manifest, entries };
+  const chunkTotal = entries.reduce((n, e) => n + e.chunks.length, 0);
+  let vectors: HnswIndex;
+  let lexical: Bm25Index;
+  try {
+    vectors = await HnswIndex.load(path.join(genDir, VECTORS_FILE), manifest.embedder.dimensions);
+    lexical = Bm25Index.deserialize(bytes.get(LEXICAL_FILE) as Buffer);
+  } catch (e) {
+    throw corruptError(`${name} 的向量或关键词索引无法读取`, e);
+  }
+  if (vectors.size() !== chunkTotal || lexical.size() !== chunkTotal) {
+    throw corruptError(`${name} 中段落数 ${chunkTotal} 与向量索引 ${vectors.size()}、关键词索引 ${lexical.size()} 不一致`);
+  }
+  for (const e of entries) {
+    for (const label of e.labels) {
+      if (!vectors.has(label) || !lexical.has(label)) throw corruptError(`${name} 中段落编号 ${label} 不在索引中`);
+    }
+  }
+  return { manifest, entries, vectors, lexical };
+}
+
+function parseEntries(docsBytes: Buffer, chunksBytes: Buffer, nextLabel: number): DocEntry[] {
+  const docs = JSON.parse(docsBytes.toString('utf8')) as SourceDoc[];
+  if (!Array.isArray(docs)) throw new Error('docs.json is not an array');
+  const entries = new Map<string, DocEntry>();
+  for (const doc of docs) {
+    if (typeof doc?.id !== 'string' || typeof doc.sourceKey !== 'string') throw new Error('document without id');
+    entries.set(doc.id, { doc, chunks: [], labels: [] });
+  }
+  const text = chunksBytes.toString('utf8');
+  const seen = new Set<number>();
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
+    if (!line) continue;
+    const { label, chunk } = JSON.parse(line) as { label: number; chunk: Chunk };
+    const entry = entries.get(chunk?.docId);
+    if (!entry || !Number.isInteger(label) || label < 0 || label >= nextLabel || seen.has(label)) {
+      throw new Error(`bad chunk record ${JSON.stringify(line.slice(0, 80))}`);
+    }
+    seen.add(label);
+    entry.chunks.push(chunk);
+    entry.labels.push(label);
+  }
+  for (const entry of entries.values()) {
+    if (entry.chunks.length !== entry.doc.chunkCount) throw new Error(`document ${entry.doc.id} lists ${entry.doc.chunkCount} chunks, found ${entry.chunks.length}`);
+  }
+  return [...entries.values()];
+}

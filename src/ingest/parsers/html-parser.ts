@@ -1,0 +1,20 @@
+import { AppError } from '../../core/errors.js';
+import type { ParsedDocument } from '../../core/types.js';
+import { extractHtmlBlocks } from './html-blocks.js';
+import type { ParseContext, Parser } from './parser.js';
+import { decodeText } from './text-parser.js';
+
+/** HTML pages (UTF-8, UTF-16 or GBK detected from the bytes): h1–h6, paragraphs, list items and tables; script/style/nav dropped; <title> → propertiesTitle. */
+export class HtmlParser implements Parser {
+  readonly extensions = ['html', 'htm'] as const;
+
+  /** @throws AppError BINARY_NOT_TEXT, NO_EXTRACTABLE_TEXT */
+  async parse(bytes: Buffer, ctx: ParseContext): Promise<ParsedDocument> {
+    const html = decodeText(bytes, ctx.fileName);
+    const { blocks, title } = extractHtmlBlocks(html);
+    if (blocks.length === 0) {
+      throw new AppError('NO_EXTRACTABLE_TEXT', `网页文件“${ctx.fileName}”中没有可提取的正文。`);
+    }
+    return { blocks, propertiesTitle: title };
+  }
+}

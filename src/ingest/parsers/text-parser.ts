@@ -1,0 +1,50 @@
+import iconv from 'iconv-lite';
+import { AppError } from '../../core/errors.js';
+import type { Block, ParsedDocument } from '../../core/types.js';
+import { detectTextEncoding } from '../file-type.js';
+import type { ParseContext, Parser } from './parser.js';
+
+/** Plain text in UTF-8 (with or without BOM), UTF-16 LE/BE or GB18030/GBK; one paragraph per line. */
+export class TextParser implements Parser {
+  readonly extensions = ['txt', 'text'] as const;
+
+  /** @throws AppError BINARY_NOT_TEXT, NO_EXTRACTABLE_TEXT */
+  async parse(bytes: Buffer, ctx: ParseContext): Promise<ParsedDocument> {
+    const text = decodeText(bytes, ctx.fileName);
+    const blocks: Block[] = text
+      .split(/\r\n|\r|\n/u)
+      .map((line) => line.trim())
+      .filter((line) => line !== '')
+      .map((line) => ({ kind: 'paragraph', text: line }));
+    if (blocks.length === 0) {
+      throw new AppError('NO_EXTRACTABLE_TEXT', `文本文件“${ctx.fileName}”只有空白，没有可建立索引的内容。`);
+    }
+    return { blocks };
+  }
+}
+
+/**
+ * Decodes text bytes after detecting their encoding (BOM, UTF-16 NUL pattern, UTF-8 validity, GB18030).
+ * @throws AppError BINARY_NOT_TEXT when the bytes are not text in a supported encoding.
+ */
+export function decodeText(bytes: Buffer, fileName: string): string {
+  const detected = detectTextEncoding(bytes);
+  if (detected === undefined) {
+    throw new AppError(
+      'BINARY_NOT_TEXT',
+      `文件“${fileName}”不是文本文件（内容是二进制数据），或使用了不支持的编码。请确认文件类型；文本请保存为 UTF-8 或 GBK 编码。`,
+    );
+  }
+  switch (detected) {
+    case 'utf-8-bom':
+      return bytes.subarray(3).toString('utf8');
+    case 'utf-16le':
+      return iconv.decode(bytes, 'utf-16le', { stripBOM: true });
+    case 'utf-16be':
+      return iconv.decode(bytes, 'utf-16be', { stripBOM: true });
+    case 'gb18030':
+      return iconv.decode(bytes, 'gb18030');
+    default:
+      return bytes.toString('utf8');
+  }
+}

@@ -1,0 +1,51 @@
+/** What the HTTP routes and socket handlers share; built once by createApp. */
+import type { LlmStatusMonitor } from '../answer/llm-status.js';
+import type { Config } from '../config.js';
+import type { KnowledgeBase } from '../index/knowledge-base.js';
+import type { ChatModel } from '../llm/chat-model.js';
+import type { Retriever } from '../retrieval/types.js';
+import type { AuditLog } from './audit.js';
+import type { FailureLimiter } from './auth/rate-limit.js';
+import type { SessionPayload, SessionSigner } from './auth/session.js';
+import type { UserStore } from './auth/users.js';
+import type { ConversationStore } from './conversations.js';
+import type { HealthInfo, SessionUser } from './events.js';
+import type { IngestJobs } from './ingest-jobs.js';
+
+/** The parts of the lead's `Services` (src/main.ts) the server uses. */
+export interface ServerServices {
+  config: Readonly<Config>;
+  kb: KnowledgeBase;
+  retriever: Retriever;
+  chatModel: ChatModel;
+}
+
+export interface ServerContext {
+  services: ServerServices;
+  users: UserStore;
+  sessions: SessionSigner;
+  audit: AuditLog;
+  conversations: ConversationStore;
+  jobs: IngestJobs;
+  loginLimiter: FailureLimiter;
+  uploadDir: string;
+  log: (line: string) => void;
+  /** Shared with answers, which report whether the model answered. */
+  llmStatus: LlmStatusMonitor;
+  health(): Promise<HealthInfo>;
+  /** Disconnects the sockets opened with this session (logout). */
+  endSocketSession(sid: string): void;
+}
+
+/** The signed-in user of a session cookie, or undefined (bad signature, expired, logged out, user removed). */
+export function resolveSession(
+  ctx: Pick<ServerContext, 'sessions' | 'users'>,
+  cookieValue: string | undefined,
+): { user: SessionUser; session: SessionPayload } | undefined {
+  const session = ctx.sessions.verify(cookieValue);
+  if (!session) return undefined;
+  const record = ctx.users.get(session.u);
+  if (!record) return undefined;
+  if (session.iat * 1000 < Date.parse(record.passwordChangedAt)) return undefined;
+  return { user: { username: record.username, role: record.role }, session };
+}

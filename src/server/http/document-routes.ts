@@ -1,0 +1,181 @@
+/** Documents: browse (trainer, admin), upload / replace / edit / delete / reindex (admin). */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Router, type Request } from 'express';
+import multer from 'multer';
+import { AppError, toAppError } from '../../core/errors.js';
+import type { SourceDoc } from '../../core/types.js';
+import { removeDocument } from '../../ingest/pipeline.js';
+import type { IngestInput } from '../../ingest/types.js';
+import type { ServerContext } from '../context.js';
+import type { DocumentDetail, UploadAccepted, WireError } from '../events.js';
+import { checkUploadType, parseMetadata, safeFileName } from '../uploads.js';
+import { currentUser, requireRole } from './auth-middleware.js';
+
+/** Files per upload request. */
+const MAX_FILES_PER_UPLOAD = 50;
+
+const CONTENT_TYPES: Record<string, string> = {
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+};
+
+export function documentRoutes(ctx: ServerContext): Router {
+  const router = Router();
+  const { kb } = ctx.services;
+  mkdirSync(ctx.uploadDir, { recursive: true });
+  const upload = multer({
+    storage: multer.diskStorage({
+      destination: ctx.uploadDir,
+      // Never the client's name on disk: a random one, so no path traversal or collisions are possible.
+      filename: (_req, _file, cb) => cb(null, `${randomUUID()}.upload`),
+    }),
+    limits: { fileSize: ctx.services.config.server.maxUploadBytes, files: MAX_FILES_PER_UPLOAD, fields: 20 },
+    defParamCharset: 'utf8',
+  });
+  const browse = requireRole('trainer', 'admin');
+  const admin = requireRole('admin');
+
+  router.get('/documents', browse, (_req, res) => {
+    res.json(kb.listDocuments());
+  });
+
+  router.get('/documents/:id', browse, (req, res) => {
+    const doc = requireDoc(ctx, req.params.id as string);
+    const body: DocumentDetail = {
+      doc,
+      chunks: kb.getChunks(doc.id),
+      fileUrl: doc.storedFile ? `/api/documents/${encodeURIComponent(doc.id)}/file` : null,
+    };
+    res.json(body);
+  });
+
+  router.get('/documents/:id/file', browse, (req, res) => {
+    const doc = requireDoc(ctx, req.params.id as string);
+    const file = storedPath(ctx, doc);
+    const ext = doc.format.toLowerCase();
+    // Never serve uploads as HTML: an uploaded page must not run script in our origin.
+    res.setHeader('Content-Type', CONTENT_TYPES[ext] ?? 'text/plain; charset=utf-8');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+    const disposition = ext === 'pdf' || ext === 'md' || ext === 'txt' ? 'inline' : 'attachment';
+    res.setHeader('Content-Disposition', `${disposition}; filename*=UTF-8''${encodeURIComponent(doc.source)}`);
+    res.sendFile(file);
+  });
+
+  router.post('/documents', admin, upload.array('files', MAX_FILES_PER_UPLOAD), async (req, res) => {
+    const user = currentUser(res);
+    const files = (req.files as Express.Multer.File[] | undefined) ?? [];
+    const cleanup = files.map((f) => f.path);
+    try {
+      if (files.length === 0) throw new AppError('INVALID_REQUEST', '请选择要上传的文件（表单字段 files）。');
+      const metadata = parseMetadata(bodyField(req, 'metadata'));
+      const accepted: IngestInput[] = [];
+      const rejected: { file: string; error: WireError }[] = [];
+      for (const f of files) {
+        const name = safeFileName(f.originalname);
+        try {
+          await checkUploadType(name, f.path, f.size);
+          accepted.push({ sourceKey: `upload:${name}`, fileName: name, path: f.path, metadata });
+        } catch (e) {
+          rejected.push({ file: name, error: toAppError(e).toJSON() });
+        }
+      }
+      await ctx.audit.record('upload', user.username, {
+        files: accepted.map((a) => a.fileName),
+        rejected: rejected.map((r) => ({ file: r.file, error: r.error.code })),
+      });
+      if (accepted.length === 0) {
+        const first = rejected[0].error;
+        throw new AppError(first.code as AppError['code'], first.message);
+      }
+      const job = ctx.jobs.enqueue({ kind: 'upload', user: user.username, inputs: accepted, cleanup });
+      cleanup.length = 0; // the job owns the temporary files now
+      const body: UploadAccepted & { rejected: typeof rejected } = {
+        jobId: job.jobId,
+        files: accepted.map((a) => ({ file: a.fileName, storedName: a.fileName })),
+        rejected,
+      };
+      res.status(202).json(body);
+    } finally {
+      await Promise.all(cleanup.map((f) => rm(f, { force: true })));
+    }
+  });
+
+  router.put('/documents/:id', admin, upload.single('file'), async (req, res) => {
+    const user = currentUser(res);
+    const file = req.file;
+    const cleanup = file ? [file.path] : [];
+    try {
+      const doc = requireDoc(ctx, req.params.id as string);
+      const metadata = parseMetadata(req.is('multipart/form-data') ? bodyField(req, 'metadata') : req.body);
+      let input: IngestInput;
+      if (file) {
+        const name = safeFileName(file.originalname);
+        await checkUploadType(name, file.path, file.size);
+        input = { sourceKey: doc.sourceKey, fileName: name, path: file.path, metadata };
+        await ctx.audit.record('replace', user.username, { docId: doc.id, title: doc.title, from: doc.source, to: name });
+      } else {
+        if (!metadata) throw new AppError('INVALID_REQUEST', '请上传新版本文件（字段 file）或提供要修改的 metadata。');
+        input = { sourceKey: doc.sourceKey, fileName: doc.source, path: storedPath(ctx, doc), metadata };
+        await ctx.audit.record('metadata', user.username, { docId: doc.id, title: doc.title, metadata });
+      }
+      const job = ctx.jobs.enqueue({ kind: file ? 'replace' : 'metadata', user: user.username, inputs: [input], cleanup });
+      cleanup.length = 0;
+      res.status(202).json({ jobId: job.jobId, docId: doc.id });
+    } finally {
+      await Promise.all(cleanup.map((f) => rm(f, { force: true })));
+    }
+  });
+
+  router.delete('/documents/:id', admin, async (req, res) => {
+    const user = currentUser(res);
+    const doc = await removeDocument(kb, req.params.id as string);
+    await ctx.audit.record('delete', user.username, { docId: doc.id, title: doc.title, source: doc.source });
+    res.json({ ok: true, docId: doc.id });
+  });
+
+  router.post('/reindex', admin, async (_req, res) => {
+    const user = currentUser(res);
+    const docs = kb.listDocuments();
+    const inputs: IngestInput[] = [];
+    const skipped: string[] = [];
+    for (const doc of docs) {
+      if (!doc.storedFile) {
+        skipped.push(doc.source);
+        continue;
+      }
+      inputs.push({ sourceKey: doc.sourceKey, fileName: doc.source, path: storedPath(ctx, doc) });
+    }
+    const job = ctx.jobs.enqueue({ kind: 'reindex', user: user.username, inputs, force: true });
+    await ctx.audit.record('reindex', user.username, { jobId: job.jobId, documents: inputs.length, skipped });
+    res.status(202).json({ jobId: job.jobId, documents: inputs.length, skipped });
+  });
+
+  router.get('/jobs', admin, (_req, res) => {
+    res.json(ctx.jobs.list());
+  });
+
+  return router;
+}
+
+function requireDoc(ctx: ServerContext, id: string): SourceDoc {
+  const doc = ctx.services.kb.getDocument(id);
+  if (!doc) throw new AppError('DOCUMENT_NOT_FOUND', `没有找到编号为 ${id} 的文档，它可能已被删除。`);
+  return doc;
+}
+
+/** Absolute path of a document's stored original, confined to the knowledge folder. */
+function storedPath(ctx: ServerContext, doc: SourceDoc): string {
+  if (!doc.storedFile) throw new AppError('FILE_NOT_FOUND', `文档《${doc.title}》没有保存原件，请上传新版本。`);
+  const root = path.resolve(ctx.services.kb.dir);
+  const file = path.resolve(root, doc.storedFile);
+  if (!file.startsWith(root + path.sep)) throw new AppError('FILE_NOT_FOUND', '原件路径无效。');
+  return file;
+}
+
+function bodyField(req: Request, name: string): unknown {
+  return (req.body as Record<string, unknown> | undefined)?.[name];
+}

@@ -1,0 +1,102 @@
+/** Search, non-streaming ask, feedback and the user's conversations (every role). */
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { AppError } from '../../core/errors.js';
+import { runAnswer, validateAsk } from '../answering.js';
+import type { ServerContext } from '../context.js';
+import type { FeedbackRequest, SearchResponse } from '../events.js';
+import { currentUser } from './auth-middleware.js';
+
+const MAX_K = 50;
+const MAX_COMMENT_CHARS = 1000;
+
+export function queryRoutes(ctx: ServerContext): Router {
+  const router = Router();
+
+  router.get('/search', async (req, res) => {
+    const q = typeof req.query.q === 'string' ? req.query.q.trim() : '';
+    if (!q) throw new AppError('INVALID_REQUEST', '请提供查询内容，例如 /api/search?q=应急预案');
+    const k = parseK(req.query.k);
+    const result = await ctx.services.retriever.retrieve(q, { k });
+    const body: SearchResponse = {
+      query: result.query,
+      tookMs: result.tookMs,
+      sufficient: result.sufficient,
+      hits: result.hits.map((h) => ({
+        docId: h.doc.id,
+        source: h.doc.source,
+        title: h.doc.title,
+        locator: h.locator,
+        page: h.chunk.pageStart ?? null,
+        score: h.score,
+        text: h.chunk.text,
+        chunkId: h.chunk.id,
+      })),
+    };
+    res.json(body);
+  });
+
+  router.post('/ask', async (req, res) => {
+    const user = currentUser(res);
+    const body = (req.body ?? {}) as { question?: unknown; conversationId?: unknown; requestId?: unknown };
+    const requestId = typeof body.requestId === 'string' ? body.requestId : randomUUID();
+    validateAsk({ ...body, requestId });
+    const controller = new AbortController();
+    // The client going away aborts the model request (res 'close' fires before the response finished).
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const result = await runAnswer(ctx, user, {
+      requestId,
+      conversationId: body.conversationId as string | undefined,
+      question: body.question as string,
+      signal: controller.signal,
+    });
+    res.json(result);
+  });
+
+  router.post('/feedback', async (req, res) => {
+    const user = currentUser(res);
+    const body = (req.body ?? {}) as Partial<FeedbackRequest>;
+    if (typeof body.requestId !== 'string' || (body.rating !== 'up' && body.rating !== 'down')) {
+      throw new AppError('INVALID_REQUEST', '反馈须包含 requestId 和 rating（up 或 down）。');
+    }
+    const comment = typeof body.comment === 'string' ? body.comment.trim().slice(0, MAX_COMMENT_CHARS) : undefined;
+    const turn = await ctx.conversations.findTurn(user.username, body.requestId);
+    const saved = await ctx.conversations.setFeedback(user.username, body.requestId, body.rating, comment || undefined);
+    await ctx.audit.record('feedback', user.username, {
+      requestId: body.requestId,
+      rating: body.rating,
+      comment: comment || undefined,
+      question: turn?.question,
+      mode: turn?.mode,
+      known: saved,
+    });
+    res.json({ ok: true });
+  });
+
+  router.get('/conversations', async (_req, res) => {
+    res.json(await ctx.conversations.list(currentUser(res).username));
+  });
+
+  router.get('/conversations/:id', async (req, res) => {
+    const conv = await ctx.conversations.get(currentUser(res).username, req.params.id);
+    if (!conv) throw new AppError('INVALID_REQUEST', '没有找到这个对话。');
+    res.json(conv);
+  });
+
+  router.delete('/conversations/:id', async (req, res) => {
+    const removed = await ctx.conversations.remove(currentUser(res).username, req.params.id);
+    if (!removed) throw new AppError('INVALID_REQUEST', '没有找到这个对话。');
+    res.json({ ok: true });
+  });
+
+  return router;
+}
+
+function parseK(raw: unknown): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const k = Number(raw);
+  if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new AppError('INVALID_REQUEST', `k 须为 1–${MAX_K} 的整数。`);
+  return k;
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { Bm25Index } from '../../src/index/bm25-index.js';
+import { tokenize } from '../../src/llm/builtin/chinese-tokenizer.js';
+import { regulationDocs } from './corpus-docs.js';
+
+const q = (...terms: string[]) => terms.map((term) => ({ term, weight: 1 }));
+
+describe('Bm25Index', () => {
+  it('returns nothing from an empty index or for unknown terms', () => {
+    const index = new Bm25Index();
+    expect(index.search(q('火灾'), 5)).toEqual([]);
+    index.add(0, ['火灾']);
+    expect(index.search(q('地震'), 5)).toEqual([]);
+    expect(index.search(q('火灾'), 0)).toEqual([]);
+  });
+
+  it('ranks rarer terms and higher term frequency first, and honours weights', () => {
+    const index = new Bm25Index();
+    index.add(1, ['火灾', '报告', '报告']);
+    index.add(2, ['火灾', '报告']);
+    index.add(3, ['火灾', '疏散']);
+    index.add(4, ['地震', '疏散']);
+    expect(index.search(q('报告'), 10).map((h) => h.label)).toEqual([1, 2]);
+    expect(index.search(q('火灾', '疏散'), 1)[0].label).toBe(3);
+    const weighted = index.search([{ term: '地震', weight: 3 }, { term: '报告', weight: 1 }], 10);
+    expect(weighted[0].label).toBe(4);
+  });
+
+  it('forgets removed documents, replaces re-added labels, and survives compaction', () => {
+    const index = new Bm25Index();
+    for (let i = 0; i < 30; i++) index.add(i, ['共同', `词${i}`]);
+    for (let i = 0; i < 20; i++) expect(index.remove(i)).toBe(true);
+    expect(index.remove(5)).toBe(false);
+    expect(index.size()).toBe(10);
+    expect(index.search(q('词3'), 5)).toEqual([]);
+    expect(index.search(q('共同'), 100)).toHaveLength(10);
+    index.add(25, ['替换']);
+    expect(index.search(q('词25'), 5)).toEqual([]);
+    expect(index.search(q('替换'), 5).map((h) => h.label)).toEqual([25]);
+    index.add(3, ['复活']);
+    expect(index.search(q('词3'), 5)).toEqual([]);
+    expect(index.search(q('复活'), 5).map((h) => h.label)).toEqual([3]);
+  });
+
+  it('serialises to bytes that reload with identical scores on real regulations', async () => {
+    const docs = await regulationDocs(12);
+    const index = new Bm25Index();
+    let label = 0;
+    for (const d of docs) for (const c of d.chunks) index.add(label++, tokenize(c.text));
+    for (let l = 0; l < label; l += 7) index.remove(l);
+    const queries = [q('生产经营单位', '主要负责人'), q('应急预案', '演练'), q('罚款')];
+    const reloaded = Bm25Index.deserialize(index.serialize());
+    expect(reloaded.size()).toBe(index.size());
+    for (const query of queries) expect(reloaded.search(query, 20)).toEqual(index.search(query, 20));
+    reloaded.remove(1);
+    reloaded.add(label, tokenize('有限空间作业前应当检测'));
+    expect(reloaded.search(q('有限空间'), 50).map((h) => h.label)).toContain(label);
+    expect(reloaded.search(q('主要负责人'), 1000).map((h) => h.label)).not.toContain(1);
+  });
+
+  it('rejects damaged bytes', () => {
+    const index = new Bm25Index();
+    index.add(0, ['火灾']);
+    const bytes = index.serialize();
+    expect(() => Bm25Index.deserialize(bytes.subarray(0, bytes.length - 4))).toThrow();
+    const bad = Buffer.from(bytes);
+    bad[0] ^= 0xff;
+    expect(() => Bm25Index.deserialize(bad)).toThrow();
+  });
+});
