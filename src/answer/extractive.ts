@@ -20,6 +20,10 @@ const MAX_CHARS = 700;
 /** A numbered list completed around selected items may add this much more. */
 const MAX_LIST_CHARS = 900;
 const LONG_SENTENCE_CHARS = 160;
+/** A sentence scoring below this share of the best sentence is noise, not support. */
+const MIN_RELATIVE_UNIT_SCORE = 0.5;
+/** Chapter/section heading lines the chunker keeps in the text (第二章 事故报告). */
+const CHAPTER_LINE_RE = /^第[一二三四五六七八九十百零]+[章节编](?:\s+\S.{0,30})?$/;
 
 const ITEM_RE =
   /^\s*(?:[（(][一二三四五六七八九十百零\d]+[）)]|[一二三四五六七八九十]+、|\d+(?:\.\d+)*[.、．](?!\d)|[①-⑳]|[-*•·]\s)/;
@@ -49,13 +53,15 @@ interface Unit {
 }
 
 /** Splits passage text into sentences, list items and table rows, in reading order. */
-export function splitUnits(text: string): Unit[] {
+export function splitUnits(text: string, headingPath: string[] = []): Unit[] {
   const units: Unit[] = [];
+  const headings = new Set(headingPath.map((h) => h.replace(/\s+/g, '')));
   let listCounter = 0;
   let currentList: number | null = null;
   for (const rawLine of text.split(/\n+/)) {
     const line = rawLine.trim();
     if (!line || HEADING_RE.test(line) || TABLE_SEP_RE.test(line) || line === '<!-- INFO END -->') continue;
+    if (headings.has(line.replace(/\s+/g, '')) || (CHAPTER_LINE_RE.test(line) && !/[。；：]/.test(line))) continue;
     if (line.startsWith('|')) {
       const cells = line.split('|').map((c) => c.trim()).filter(Boolean);
       units.push({ text: cells.join('｜'), pos: units.length, item: false, listId: null, intro: false });
@@ -215,7 +221,7 @@ export function buildExtractiveAnswer(input: {
   const used = sources
     .slice(0, MAX_SOURCES)
     .filter((s, i) => i === 0 || s.hit.score >= topScore * MIN_RELATIVE_SCORE);
-  const perSource = used.map((s, rank) => ({ s, units: splitUnits(s.hit.chunk.text), rank }));
+  const perSource = used.map((s, rank) => ({ s, units: splitUnits(s.hit.chunk.text, s.hit.chunk.headingPath), rank }));
   const candidates = perSource.flatMap(({ s, units, rank }) =>
     units.map((u) => ({ s, u, score: scoreUnit(u.text, terms) * (1 - rank * 0.1) })),
   );
@@ -232,9 +238,10 @@ export function buildExtractiveAnswer(input: {
     chars += c.u.text.length;
     return true;
   };
+  const bestScore = candidates[0]?.score ?? 0;
   for (const c of candidates) {
     if (chosen.length >= MAX_UNITS) break;
-    if (c.score <= 0) break;
+    if (c.score <= 0 || c.score < bestScore * MIN_RELATIVE_UNIT_SCORE) break;
     tryAdd(c, MAX_CHARS);
   }
   if (chosen.length === 0) {

@@ -9,7 +9,7 @@ import type { ConversationTurn } from './types.js';
 
 const LEADING_MARKER_RE = /^(那么|那|还有|另外|此外|如果是|要是|假如|假设|若是|换成|那如果|如果)/;
 const TRAILING_MARKER_RE = /(呢|怎么样|怎样|又如何|又怎么办|也一样吗|也是吗)[？?。！!\s]*$/;
-const ANAPHORA_RE = /(这个|那个|这种|那种|上述|上面|前面|刚才|该|此类|它|他们|其)/;
+const ANAPHORA_RE = /(这个|那个|这种|那种|这类|上述|上面|前面|刚才|(?<![应活])该(?![怎如])|此类|它)/;
 /** Names a document or article outright: the question stands on its own. */
 const SELF_CONTAINED_RE = /《|》|第[一二三四五六七八九十百零\d]+条|法|条例|办法|规定|预案|手册|规程/;
 /** A follow-up is short; longer questions usually restate their subject. */

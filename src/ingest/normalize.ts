@@ -21,8 +21,14 @@ const PAGE_NUMBER_LINE =
 /** A header/footer must recur on at least this share of pages (and on at least MIN_FURNITURE_PAGES pages). */
 const FURNITURE_PAGE_SHARE = 0.5;
 const MIN_FURNITURE_PAGES = 3;
-/** Lines this far from the top or bottom of a page are header/footer candidates. */
+/** Lines this far from the top or bottom of a page are header/footer candidates (1 on pages of few lines). */
 const FURNITURE_EDGE_LINES = 2;
+const MIN_LINES_FOR_TWO_EDGE_LINES = 8;
+const SENTENCE_END = /[。；！？，、]$/u;
+
+function edgeLineCount(linesOnPage: number): number {
+  return linesOnPage >= MIN_LINES_FOR_TWO_EDGE_LINES ? FURNITURE_EDGE_LINES : 1;
+}
 
 /**
  * Cleans parser output for chunking: full-width ASCII → half-width, PDF justification spaces removed
@@ -103,16 +109,17 @@ export function findRepeatedPageFurniture(lines: { page?: number; text: string }
   for (const pageLines of byPage.values()) {
     const edge = new Set<string>();
     const n = pageLines.length;
+    const edgeLines = edgeLineCount(n);
     for (let i = 0; i < n; i++) {
-      if (i < FURNITURE_EDGE_LINES || i >= n - FURNITURE_EDGE_LINES) edge.add(furnitureKey(pageLines[i]));
+      if (i < edgeLines || i >= n - edgeLines) edge.add(furnitureKey(pageLines[i]));
     }
     for (const key of edge) counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const threshold = Math.max(MIN_FURNITURE_PAGES, Math.ceil(pages * FURNITURE_PAGE_SHARE));
   const result = new Set<string>();
   for (const [key, count] of counts) {
-    // Only short lines: a body line that happens to open many pages (e.g. "第" + digits) is not a running head.
-    if (count >= threshold && key.length > 0 && key.length <= 40) result.add(key);
+    // Only short lines that are not sentences: a body line such as "第#条 ……。" opening many pages is not a running head.
+    if (count >= threshold && key.length > 0 && key.length <= 40 && !SENTENCE_END.test(key)) result.add(key);
   }
   return result;
 }
@@ -123,8 +130,9 @@ export function stripPageFurniture(pages: { page: number; lines: string[] }[]): 
   const furniture = findRepeatedPageFurniture(flat, pages.length);
   return pages.map((p) => {
     const n = p.lines.length;
+    const edgeLines = edgeLineCount(n);
     const lines = p.lines.filter((line, i) => {
-      const atEdge = i < FURNITURE_EDGE_LINES || i >= n - FURNITURE_EDGE_LINES;
+      const atEdge = i < edgeLines || i >= n - edgeLines;
       if (!atEdge) return true;
       return !isPageNumberLine(line) && !furniture.has(furnitureKey(line));
     });

@@ -46,6 +46,6 @@ export function resolveSession(
   if (!session) return undefined;
   const record = ctx.users.get(session.u);
   if (!record) return undefined;
-  if (session.iat * 1000 < Date.parse(record.passwordChangedAt)) return undefined;
+  if (session.iat < Date.parse(record.passwordChangedAt)) return undefined;
   return { user: { username: record.username, role: record.role }, session };
 }

@@ -33,7 +33,7 @@ export async function startTestServer(
     services: knowledge.services,
     port: 0,
     host: '127.0.0.1',
-    webDistDir: options.webDistDir ?? null,
+    webDistDir: 'webDistDir' in options ? options.webDistDir : null,
     loginRateLimit: options.loginRateLimit,
     log: (line) => logs.push(line),
   });

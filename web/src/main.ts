@@ -84,6 +84,7 @@ function enter(user: SessionUser): void {
 function logoutLocally(message?: string): void {
   session?.socket.disconnect();
   session = undefined;
+  chat?.destroy();
   chat = undefined;
   window.removeEventListener('hashchange', route);
   if (healthTimer) window.clearInterval(healthTimer);
@@ -152,12 +153,14 @@ function route(): void {
   const [, page, ...rest] = hash.split('/');
   for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', a.getAttribute('data-route') === `#/${page}`);
   if (page === 'browse' && session.user.role !== 'officer') {
+    chat?.destroy();
     chat = undefined;
     clear(main);
     void renderBrowse(main, rest[0] ? decodeURIComponent(rest[0]) : undefined, rest[1] ? decodeURIComponent(rest[1]) : undefined);
     return;
   }
   if (page === 'docs' && session.user.role === 'admin') {
+    chat?.destroy();
     chat = undefined;
     clear(main);
     void renderDocs(main, session);

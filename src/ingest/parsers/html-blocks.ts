@@ -10,6 +10,8 @@ const BLOCK_LEVEL = new Set([
   'caption', 'center', 'html', 'head',
 ]);
 const HEADING = /^h([1-6])$/u;
+/** Stands for <br> until whitespace is collapsed (source newlines are only whitespace). */
+const LINE_BREAK = '\u2028';
 const HAN = '\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u3000-\\u303f\\uff00-\\uffef';
 /** CSS Text 3: a line break between two East Asian characters disappears instead of becoming a space. */
 const CJK_SEGMENT_BREAK = new RegExp(`(?<=[${HAN}])[ \\t]*\\r?\\n[\\s]*(?=[${HAN}])`, 'gu');
@@ -38,7 +40,7 @@ export function extractHtmlBlocks(html: string): HtmlExtraction {
   const collapse = (s: string): string => s.replace(CJK_SEGMENT_BREAK, '').replace(/[ \t\r\n\f]+/gu, ' ').trim();
   const flushParagraph = (): void => {
     const t = text
-      .split('\n')
+      .split(LINE_BREAK)
       .map(collapse)
       .filter((l) => l !== '')
       .join('\n');
@@ -83,7 +85,7 @@ export function extractHtmlBlocks(html: string): HtmlExtraction {
         }
         if (name === 'br') {
           if (heading) heading.text += ' ';
-          else text += '\n';
+          else text += LINE_BREAK;
           return;
         }
         if (BLOCK_LEVEL.has(name)) flushParagraph();

@@ -3,6 +3,7 @@ import { access, constants, mkdtemp, readdir, rm, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../core/errors.js';
+import { removeJustificationSpaces } from '../normalize.js';
 import type { PageLines } from './pdf-lines.js';
 
 /**
@@ -105,13 +106,12 @@ export function needsOcrError(fileName: string, missing: string[] | 'disabled'):
   );
 }
 
-const HAN = '\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff';
-const CJK_PUNCT = '\\u3000-\\u303f\\uff01-\\uff0f\\uff1a-\\uff20\\uff3b-\\uff40\\uff5b-\\uff65\\u2018-\\u201f';
-const OCR_CJK_GAP = new RegExp(`(?<=[${HAN}${CJK_PUNCT}])\\s+(?=[${HAN}${CJK_PUNCT}])`, 'gu');
-
-/** Tesseract separates every CJK character with a space; remove those, keep spaces between Latin words. */
+/**
+ * Tesseract separates CJK characters (and CJK from digits) with spaces; remove those, keep spaces between
+ * Latin words and the one after a leading 第X条 label.
+ */
 export function cleanOcrLine(line: string): string {
-  return line.replace(OCR_CJK_GAP, '').trim();
+  return removeJustificationSpaces(line.trim());
 }
 
 function pageNumberOf(fileName: string): number {

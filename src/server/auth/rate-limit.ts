@@ -11,8 +11,8 @@ export class FailureLimiter {
 
   constructor(private readonly options: RateLimitOptions) {}
 
-  /** Milliseconds until `key` may try again, or 0 when it may try now. */
-  retryAfterMs(key: string): number {
+  /** Milliseconds until `key` may try again, or 0 when it may try now; `scale` multiplies the allowed failures. */
+  retryAfterMs(key: string, scale = 1): number {
     const entry = this.entries.get(key);
     if (!entry) return 0;
     const now = Date.now();
@@ -20,7 +20,7 @@ export class FailureLimiter {
       this.entries.delete(key);
       return 0;
     }
-    return entry.count >= this.options.maxFailures ? entry.resetAt - now : 0;
+    return entry.count >= this.options.maxFailures * scale ? entry.resetAt - now : 0;
   }
 
   recordFailure(key: string): void {

@@ -16,9 +16,9 @@ export interface SessionPayload {
   u: string;
   /** session id (for logout) */
   sid: string;
-  /** issued at, unix seconds */
+  /** issued at, ms since epoch */
   iat: number;
-  /** expires at, unix seconds */
+  /** expires at, ms since epoch */
   exp: number;
 }
 
@@ -44,8 +44,8 @@ export class SessionSigner {
   constructor(private readonly secret: string) {}
 
   issue(username: string): { value: string; payload: SessionPayload } {
-    const now = Math.floor(Date.now() / 1000);
-    const payload: SessionPayload = { u: username, sid: randomUUID(), iat: now, exp: now + SESSION_TTL_MS / 1000 };
+    const now = Date.now();
+    const payload: SessionPayload = { u: username, sid: randomUUID(), iat: now, exp: now + SESSION_TTL_MS };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return { value: `${body}.${this.sign(body)}`, payload };
   }
@@ -66,14 +66,14 @@ export class SessionSigner {
       return undefined;
     }
     if (typeof payload.u !== 'string' || typeof payload.exp !== 'number') return undefined;
-    if (payload.exp * 1000 <= Date.now() || this.revoked.has(payload.sid)) return undefined;
+    if (payload.exp <= Date.now() || this.revoked.has(payload.sid)) return undefined;
     return payload;
   }
 
   revoke(payload: SessionPayload): void {
     const now = Date.now();
     for (const [sid, exp] of this.revoked) if (exp <= now) this.revoked.delete(sid);
-    this.revoked.set(payload.sid, payload.exp * 1000);
+    this.revoked.set(payload.sid, payload.exp);
   }
 
   private sign(body: string): string {

@@ -123,8 +123,7 @@ export class UserStore {
     const user = this.requireUser(username);
     validatePassword(password);
     user.passwordHash = await bcrypt.hash(password, BCRYPT_COST);
-    // Whole seconds: session timestamps are seconds too, and a session issued right after must stay valid.
-    user.passwordChangedAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    user.passwordChangedAt = new Date().toISOString();
     await this.save();
   }
 

@@ -6,6 +6,9 @@ import type { ServerContext } from '../context.js';
 import type { SessionUser } from '../events.js';
 import { currentSession, currentUser, requireSession } from './auth-middleware.js';
 
+/** Failed logins allowed per client address, as a multiple of those allowed per account. */
+const IP_FAILURE_SCALE = 5;
+
 export function authRoutes(ctx: ServerContext): Router {
   const router = Router();
 
@@ -20,7 +23,8 @@ export function authRoutes(ctx: ServerContext): Router {
     }
     const username = body.username.trim();
     const keys = [`ip:${req.ip ?? req.socket.remoteAddress ?? '?'}`, `user:${username}`];
-    const waitMs = Math.max(...keys.map((k) => ctx.loginLimiter.retryAfterMs(k)));
+    // A whole duty room may share one address: it gets more attempts than a single account.
+    const waitMs = Math.max(ctx.loginLimiter.retryAfterMs(keys[0], IP_FAILURE_SCALE), ctx.loginLimiter.retryAfterMs(keys[1]));
     if (waitMs > 0) {
       res.setHeader('Retry-After', String(Math.ceil(waitMs / 1000)));
       throw new AppError('RATE_LIMITED', `登录失败次数过多，请 ${Math.ceil(waitMs / 60000)} 分钟后再试。`);
@@ -32,7 +36,7 @@ export function authRoutes(ctx: ServerContext): Router {
       await ctx.audit.record('login_failed', username, { ip: req.ip });
       throw new AppError('UNAUTHORIZED', '用户名或密码错误。');
     }
-    for (const k of keys) ctx.loginLimiter.reset(k);
+    ctx.loginLimiter.reset(keys[1]);
     const { value } = ctx.sessions.issue(user.username);
     res.setHeader('Set-Cookie', sessionCookie(value, { secure: req.secure, maxAgeMs: SESSION_TTL_MS }));
     await ctx.audit.record('login', user.username, { ip: req.ip });

@@ -1,0 +1,227 @@
+/**
+ * answerQuestion end to end: the real knowledge base and retriever over the regulations and plans corpus, and
+ * the Ollama-protocol server in test/support as the only stand-in.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerQuestion, collectAnswer, type AnswerDeps } from '../../src/answer/answer-question.js';
+import { EXTRACTIVE_HEADING } from '../../src/answer/extractive.js';
+import { createLlmStatusMonitor } from '../../src/answer/llm-status.js';
+import type { AnswerEvent } from '../../src/answer/types.js';
+import { createOllamaChatModel } from '../../src/llm/ollama/ollama-chat-model.js';
+import type { Retriever } from '../../src/retrieval/types.js';
+import { corpusPath, createTestKnowledgeBase } from '../support/knowledge.js';
+import { closedPortUrl, startOllamaServer, type OllamaTestServer } from '../support/ollama-server.js';
+
+const TIMEOUT_MS = 800;
+const QUESTION = '生产安全事故发生后，单位负责人应当在多长时间内向安全生产监督管理部门报告？';
+/** Fallback must land within the first-token timeout plus this (a behavioural bound, not a benchmark). */
+const MARGIN_MS = 1500;
+
+let kb: Awaited<ReturnType<typeof createTestKnowledgeBase>>;
+let server: OllamaTestServer;
+let retriever: Retriever;
+
+function deps(baseUrl: string, over: { chatModel?: string; timeoutMs?: number; numCtx?: number } = {}): AnswerDeps {
+  const ollama = {
+    baseUrl,
+    chatModel: over.chatModel ?? 'deepseek-r1:7b',
+    embedModel: 'bge-m3',
+    timeoutMs: over.timeoutMs ?? TIMEOUT_MS,
+    numCtx: over.numCtx ?? 8192,
+    maxAnswerTokens: 1024,
+  };
+  return { retriever, chatModel: createOllamaChatModel(ollama), config: { ...ollama, retrievalK: 6 } };
+}
+
+async function events(d: AnswerDeps, question: string, signal?: AbortSignal): Promise<AnswerEvent[]> {
+  const out: AnswerEvent[] = [];
+  for await (const ev of answerQuestion(d, { question, signal })) out.push(ev);
+  return out;
+}
+
+beforeAll(async () => {
+  server = await startOllamaServer();
+  kb = await createTestKnowledgeBase([corpusPath('regulations'), corpusPath('plans')]);
+  retriever = kb.services.retriever;
+});
+afterAll(async () => {
+  await server?.close();
+  await kb?.cleanup();
+});
+
+describe('answering with the model', () => {
+  it('streams reasoning and a cited answer; the prompt carries the retrieved passages', async () => {
+    server.scriptChat({
+      content: ['<th', 'ink>资料[1]说1小时。</thi', 'nk>\n\n单位负责人应当于1小时内', '报告[1]，不得迟报[1,', '9]。'],
+      delayMs: 5,
+    });
+    const evs = await events(deps(server.url), QUESTION);
+    const types = evs.map((e) => e.type);
+    expect(types[0]).toBe('sources');
+    expect(types.at(-1)).toBe('done');
+    expect(types).toContain('reasoning');
+    const done = evs.at(-1) as Extract<AnswerEvent, { type: 'done' }>;
+    const r = done.result;
+    expect(r.mode).toBe('llm');
+    expect(r.reasoning).toBe('资料[1]说1小时。');
+    expect(r.answer).toBe('单位负责人应当于1小时内报告[1]，不得迟报[1]。');
+    expect(r.answer).not.toMatch(/think/);
+    expect(r.droppedCitations).toBe(1);
+    expect(r.citations[0].cited).toBe(true);
+    expect(r.citations.slice(1).every((c) => !c.cited)).toBe(true);
+    const streamed = evs.filter((e) => e.type === 'answer').map((e) => (e as { delta: string }).delta).join('');
+    expect(streamed).toBe(r.answer);
+    // the retrieved passages are what the model saw, numbered as the citations are
+    const prompt = server.chatRequests().at(-1)!.messages.map((m) => m.content).join('\n');
+    expect(r.citations.length).toBeGreaterThan(1);
+    for (const c of r.citations) {
+      expect(prompt).toContain(`[${c.n}] 《${c.title}》`);
+      expect(prompt).toContain(c.text.trim().slice(0, 60));
+    }
+    expect(r.citations.some((c) => c.text.includes('应当于1小时内向事故发生地县级以上人民政府'))).toBe(true);
+    expect(r.timings.firstTokenMs).not.toBeNull();
+  });
+
+  it('takes reasoning from message.thinking', async () => {
+    server.scriptChat({ thinking: ['先看资料。'], content: ['单位负责人应当于1小时内报告[1]。'] });
+    const r = await collectAnswer(deps(server.url), { question: QUESTION });
+    expect(r).toMatchObject({ mode: 'llm', reasoning: '先看资料。', answer: '单位负责人应当于1小时内报告[1]。' });
+  });
+
+  it('aborting stops the upstream request and ends with ANSWER_ABORTED', async () => {
+    server.scriptChat({ content: ['<think>想</think>', ...Array.from({ length: 200 }, (_, i) => `第${i}句[1]。`)], delayMs: 20 });
+    const ac = new AbortController();
+    const closed = server.waitForChatClosedByClient();
+    const out: AnswerEvent[] = [];
+    for await (const ev of answerQuestion(deps(server.url), { question: QUESTION, signal: ac.signal })) {
+      out.push(ev);
+      if (ev.type === 'answer' && out.filter((e) => e.type === 'answer').length === 2) ac.abort();
+    }
+    expect(out.at(-1)).toMatchObject({ type: 'error', code: 'ANSWER_ABORTED' });
+    expect(out.some((e) => e.type === 'done')).toBe(false);
+    expect((await closed).closedByClient).toBe(true);
+  });
+});
+
+describe('no sufficient basis', () => {
+  it('says the knowledge base has no basis, lists the nearest documents and does not call the model', async () => {
+    const before = server.chatRequests().length;
+    const r = await collectAnswer(deps(server.url), { question: '特种作业操作证多少年复审一次？' });
+    expect(r.mode).toBe('no-basis');
+    expect(r.answer).toContain('知识库中没有找到回答这个问题的充分依据');
+    expect(r.citations.every((c) => !c.cited)).toBe(true);
+    for (const c of r.citations) expect(r.answer).toContain(`《${c.title}》`);
+    expect(server.chatRequests().length).toBe(before);
+  });
+});
+
+describe('falling back to extractive answers', () => {
+  const question = QUESTION;
+
+  function expectUsefulExtractive(r: Awaited<ReturnType<typeof collectAnswer>>) {
+    expect(r.mode).toBe('extractive');
+    expect(r.answer).toContain(EXTRACTIVE_HEADING);
+    expect(r.answer).toContain('1小时内');
+    expect(r.citations.some((c) => c.cited)).toBe(true);
+    for (const n of r.answer.matchAll(/\[(\d+)\]/g)) expect(r.citations.map((c) => c.n)).toContain(Number(n[1]));
+  }
+
+  it('when Ollama is not running', async () => {
+    const url = await closedPortUrl();
+    const started = Date.now();
+    const r = await collectAnswer(deps(url), { question });
+    expectUsefulExtractive(r);
+    expect(r.modeErrorCode).toBe('LLM_UNAVAILABLE');
+    expect(r.answer).toContain(`未检测到 Ollama 服务（${url}）`);
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+  });
+
+  it('when the model is not installed (404)', async () => {
+    const r = await collectAnswer(deps(server.url, { chatModel: 'deepseek-r1:70b' }), { question });
+    expectUsefulExtractive(r);
+    expect(r.modeErrorCode).toBe('MODEL_NOT_FOUND');
+    expect(r.answer).toContain('模型 deepseek-r1:70b 未安装，请运行 ollama pull deepseek-r1:70b');
+  });
+
+  it('when the first token does not arrive within the timeout, closing the hung request', async () => {
+    server.scriptChat({ hang: true });
+    const closed = server.waitForChatClosedByClient();
+    const started = Date.now();
+    const r = await collectAnswer(deps(server.url), { question });
+    const took = Date.now() - started;
+    expectUsefulExtractive(r);
+    expect(r.modeErrorCode).toBe('LLM_TIMEOUT');
+    expect(took).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+    expect(took).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect((await closed).closedByClient).toBe(true);
+  });
+
+  it('when the stream is cut mid-answer: keeps the partial answer, says so, and appends the extractive answer', async () => {
+    server.scriptChat({ content: ['<think>想</think>', '单位负责人应当', '于1小时内报告[1]；', '此外还应当'], cutAfter: 3 });
+    const evs = await events(deps(server.url), question);
+    const r = (evs.at(-1) as Extract<AnswerEvent, { type: 'done' }>).result;
+    expectUsefulExtractive(r);
+    expect(r.answer.startsWith('单位负责人应当于1小时内报告[1]；')).toBe(true);
+    expect(r.answer).toContain('模型回答中断');
+    expect(r.answer).not.toContain('此外还应当');
+    const modes = evs.filter((e) => e.type === 'sources').map((e) => (e as { mode: string }).mode);
+    expect(modes).toEqual(['llm', 'extractive']);
+  });
+
+  it('returns a directly requested article verbatim', async () => {
+    const r = await collectAnswer(deps(await closedPortUrl()), { question: '《生产安全事故报告和调查处理条例》第九条' });
+    expect(r.mode).toBe('extractive');
+    const top = r.citations[0];
+    expect(top.locator).toContain('第九条');
+    expect(r.answer).toContain('第九条 事故发生后，事故现场有关人员应当立即向本单位负责人报告');
+    expect(r.answer).toContain('[1]');
+  });
+
+  it('switches back to the model when Ollama answers again, and the status says so', async () => {
+    const d = deps(server.url);
+    const status = createLlmStatusMonitor(d.chatModel, { minProbeIntervalMs: 0 });
+    const withStatus = { ...d, status };
+    await server.stop();
+    try {
+      const down = await collectAnswer(withStatus, { question });
+      expect(down.mode).toBe('extractive');
+      expect(status.getLlmStatus()).toMatchObject({ mode: 'extractive', model: 'deepseek-r1:7b' });
+      expect(status.getLlmStatus().reason).toContain('未检测到 Ollama 服务');
+      expect((await status.refresh()).mode).toBe('extractive');
+    } finally {
+      await server.start();
+    }
+    expect((await status.refresh({ force: true })).mode).toBe('llm');
+    server.scriptChat({ content: ['单位负责人应当于1小时内报告[1]。'] });
+    const up = await collectAnswer(withStatus, { question });
+    expect(up.mode).toBe('llm');
+    expect(status.getLlmStatus()).toMatchObject({ mode: 'llm', model: 'deepseek-r1:7b', reason: '已连接 Ollama，模型 deepseek-r1:7b 可用' });
+  });
+});
+
+describe('follow-up questions', () => {
+  const history = [{ question: '一般事故应当上报到哪一级？', answer: '一般事故上报至设区的市级人民政府安全生产监督管理部门[1]。' }];
+
+  it('carries the previous topic when no model answers', async () => {
+    const r = await collectAnswer(deps(await closedPortUrl()), { question: '那较大事故呢？', history });
+    expect(r.query).toBe('较大事故应当上报到哪一级？');
+    expect(r.rewrittenBy).toBe('heuristic');
+    expect(r.mode).toBe('extractive');
+    expect(r.answer).toContain('较大事故逐级上报至省、自治区、直辖市人民政府');
+  });
+
+  it('uses the model rewrite, and its reasoning reaches neither retrieval nor the answer prompt', async () => {
+    server.scriptChat(
+      { thinking: ['推理标记XYZ：上一问是一般事故。'], content: ['<think>推理标记QRS</think>较大事故应当逐级上报到哪一级？'] },
+      { content: ['较大事故逐级上报至省级人民政府安全生产监督管理部门[1]。'] },
+    );
+    const r = await collectAnswer(deps(server.url), { question: '那较大事故呢？', history });
+    expect(r.query).toBe('较大事故应当逐级上报到哪一级？');
+    expect(r.rewrittenBy).toBe('model');
+    expect(r.mode).toBe('llm');
+    const answerPrompt = server.chatRequests().at(-1)!.messages.map((m) => m.content).join('\n');
+    expect(answerPrompt).not.toMatch(/推理标记/);
+    expect(answerPrompt).toContain('较大事故应当逐级上报到哪一级？');
+    expect(answerPrompt).toContain('较大事故逐级上报至省、自治区、直辖市人民政府');
+  });
+});
