@@ -3,6 +3,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type AnswerDeps } from './answer/answer-question.js';
+import { createLlmStatusMonitor, type LlmStatusMonitor } from './answer/llm-status.js';
 import type { Config } from './config.js';
 import type { KnowledgeBase } from './index/knowledge-base.js';
 import { openKnowledgeBase } from './index/open.js';
@@ -27,6 +29,10 @@ export interface Services {
   embedder: Embedder;
   retriever: Retriever;
   chatModel: ChatModel;
+  /** Which answer mode is live (model or 离线检索模式) and why. */
+  llmStatus: LlmStatusMonitor;
+  /** Everything answerQuestion needs. */
+  answerDeps: AnswerDeps;
   close(): Promise<void>;
 }
 
@@ -36,9 +42,15 @@ export interface OpenServicesOptions {
   log?: (line: string) => void;
 }
 
-/** Chooses the embedder the configuration asks for. */
-export function createEmbedder(config: Readonly<Config>): Embedder {
-  return config.embedder === 'ollama' ? createOllamaEmbedder(config.ollama) : createBuiltinEmbedder();
+/**
+ * Chooses the embedder the configuration asks for.
+ * @throws AppError LLM_UNAVAILABLE / MODEL_NOT_FOUND when an Ollama model of unknown dimension cannot be asked.
+ */
+export async function createEmbedder(config: Readonly<Config>): Promise<Embedder> {
+  if (config.embedder !== 'ollama') return createBuiltinEmbedder();
+  const embedder = createOllamaEmbedder(config.ollama);
+  if (embedder.dimensions === 0) await embedder.discoverDimensions();
+  return embedder;
 }
 
 /**
@@ -46,7 +58,7 @@ export function createEmbedder(config: Readonly<Config>): Embedder {
  * @throws AppError EMBEDDER_MISMATCH / INDEX_CORRUPT / INDEX_FORMAT_UNSUPPORTED from the index.
  */
 export async function openServices(config: Readonly<Config>, options: OpenServicesOptions = {}): Promise<Services> {
-  const embedder = createEmbedder(config);
+  const embedder = await createEmbedder(config);
   const kb = await openKnowledgeBase({ dir: config.dataDir, embedder, create: true, chunker: CHUNKER_SETTINGS });
   if (options.seedIfEmpty && kb.listDocuments().length === 0) {
     options.log?.(`知识库为空，正在导入示例文档（${SEEDS_DIR}）…`);
@@ -58,12 +70,15 @@ export async function openServices(config: Readonly<Config>, options: OpenServic
     synonymFiles: [DEFAULT_SYNONYMS_FILE, path.join(config.dataDir, 'synonyms.txt')],
   });
   const chatModel = createOllamaChatModel(config.ollama);
+  const llmStatus = createLlmStatusMonitor(chatModel);
   return {
     config,
     kb,
     embedder,
     retriever,
     chatModel,
+    llmStatus,
+    answerDeps: { retriever, chatModel, config: { ...config.ollama, retrievalK: config.retrievalK }, status: llmStatus },
     close: () => kb.close(),
   };
 }

@@ -20,6 +20,8 @@ const MAX_CHARS = 700;
 /** A numbered list completed around selected items may add this much more. */
 const MAX_LIST_CHARS = 900;
 const LONG_SENTENCE_CHARS = 160;
+/** A numbered list this short is shown whole once any of its items is relevant. */
+const SHORT_LIST_CHARS = 400;
 /** A sentence scoring below this share of the best sentence is noise, not support. */
 const MIN_RELATIVE_UNIT_SCORE = 0.5;
 /** Chapter/section heading lines the chunker keeps in the text (第二章 事故报告). */
@@ -249,7 +251,7 @@ export function buildExtractiveAnswer(input: {
     for (const u of perSource[0].units.slice(0, 2)) tryAdd({ s: perSource[0].s, u }, MAX_CHARS);
   }
 
-  // Steps stay steps: an intro brings its items; items bring their intro and the items between them.
+  // Steps stay steps: an intro brings its items; items bring their intro and the items around them.
   for (const { s, units } of perSource) {
     const picked = chosen.filter((c) => c.s === s);
     const listIds = new Set(picked.map((c) => c.u.listId).filter((x): x is number => x !== null));
@@ -259,8 +261,10 @@ export function buildExtractiveAnswer(input: {
       const pickedHere = picked.filter((c) => c.u.listId === listId);
       const introPicked = pickedHere.some((c) => c.u.intro);
       const positions = pickedHere.filter((c) => c.u.item).map((c) => c.u.pos);
-      const from = introPicked ? items[0]?.pos ?? 0 : Math.min(...positions);
-      const to = introPicked ? items[items.length - 1]?.pos ?? 0 : Math.max(...positions);
+      // A short list is shown whole (steps and grades read wrong out of context); a long one between picks.
+      const whole = introPicked || items.reduce((n, u) => n + u.text.length, 0) <= SHORT_LIST_CHARS;
+      const from = whole ? items[0]?.pos ?? 0 : Math.min(...positions);
+      const to = whole ? items[items.length - 1]?.pos ?? 0 : Math.max(...positions);
       for (const u of members) {
         if ((u.intro && u.text.length <= 120) || (u.item && u.pos >= from && u.pos <= to)) {
           tryAdd({ s, u }, MAX_CHARS + MAX_LIST_CHARS);

@@ -123,7 +123,7 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
       const started = Date.now();
       const result = await rebuildKnowledgeBase({
         dir: config.dataDir,
-        embedder: createEmbedder(config),
+        embedder: await createEmbedder(config),
         onProgress: (done: number, total: number) =>
           render({ phase: 'file-done', filesDone: done, filesTotal: total, chunks: 0, elapsedMs: Date.now() - started }),
       });

@@ -37,6 +37,7 @@ export class Bm25Index {
   private totalPostings = 0;
   private deadPostings = 0;
   private scores = new Float64Array(0);
+  private tfScratch = new Uint32Array(0);
 
   /** Number of live documents. */
   size(): number {
@@ -52,18 +53,20 @@ export class Bm25Index {
     if (!Number.isInteger(label) || label < 0 || label > 0xfffffffe) throw new RangeError(`invalid label ${label}`);
     if (this.has(label)) this.remove(label);
     this.purgeLabel(label);
-    const tf = new Map<number, number>();
+    // Count term frequencies in a reusable per-term scratch array: a Map per document cost more than the postings.
+    if (this.tfScratch.length < this.terms.length + tokens.length) this.tfScratch = new Uint32Array((this.terms.length + tokens.length) * 2);
+    const scratch = this.tfScratch;
+    const seen: number[] = [];
     for (const token of tokens) {
       const id = this.internTerm(token);
-      tf.set(id, (tf.get(id) ?? 0) + 1);
+      if (scratch[id]++ === 0) seen.push(id);
     }
     this.ensureLabel(label);
-    const distinct = new Uint32Array(tf.size);
-    let i = 0;
-    for (const [termId, count] of tf) {
-      distinct[i++] = termId;
-      this.appendPosting(termId, label, count);
+    const distinct = Uint32Array.from(seen);
+    for (const termId of seen) {
+      this.appendPosting(termId, label, scratch[termId]);
       this.docFreq[termId]++;
+      scratch[termId] = 0;
     }
     this.docTerms[label] = distinct;
     this.docLength[label] = tokens.length;

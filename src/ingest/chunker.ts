@@ -49,17 +49,18 @@ export interface ChunkerOptions {
  * overlap is about one clause of legal Chinese: enough to carry the subject of a sentence cut at a paragraph's
  * middle without duplicating whole 款.
  */
-export const CHUNKER_SETTINGS = Object.freeze({
-  version: 1,
-  targetChars: 450,
-  maxChars: 900,
-  overlapChars: 60,
-});
+export const CHUNKER_SETTINGS: Readonly<{ version: number; targetChars: number; maxChars: number; overlapChars: number }> =
+  Object.freeze({
+    version: 1,
+    targetChars: 450,
+    maxChars: 900,
+    overlapChars: 60,
+  });
 
 /**
- * Articles shorter than this (label included) are merged with equally short neighbours. Kept small: most
- * articles of this length are one-line clauses (本法自…起施行。) that lose nothing by standing alone, and article
- * lookups match the chunk label exactly.
+ * Merging of short articles is off by default: a one-line article (本法自…起施行。) loses nothing by standing
+ * alone — the embedded text carries title and heading path — while a merged chunk answers to its first label
+ * only in label-exact lookups. Callers can opt in (e.g. 80 characters); merged chunks list all labels.
  */
 const DEFAULT_MERGE_SHORT_ARTICLES_BELOW_CHARS = 0;
 
@@ -107,8 +108,8 @@ interface Segment {
  * Splits a document's blocks into retrievable chunks.
  *
  * Every chunk's `text` equals `text.slice(charStart, charEnd)`, except a piece of a split table, whose text starts
- * with the table's header row (its range covers only its own rows). No chunk is longer than `maxChars`, except
- * that a table piece whose header row alone exceeds maxChars / 2 is not given the header.
+ * with the table's header row (its range covers only its own rows); a header row longer than half a chunk is
+ * not repeated. No chunk is longer than `maxChars`.
  */
 export function chunkDocument(
   blocks: Block[],
@@ -163,12 +164,13 @@ function splitJoinedLines(blocks: Block[]): Block[] {
     const parts: Block[] = [];
     let from = 0;
     while (nl >= 0) {
-      const line = b.text.slice(nl + 1, b.text.indexOf('\n', nl + 1) >>> 0);
+      const next = b.text.indexOf('\n', nl + 1);
+      const line = b.text.slice(nl + 1, next < 0 ? b.text.length : next);
       if (matchArticleStart(line) || matchHeadingLine(line)) {
         parts.push({ ...b, text: b.text.slice(from, nl) });
         from = nl + 1;
       }
-      nl = b.text.indexOf('\n', nl + 1);
+      nl = next;
     }
     if (parts.length === 0) {
       out?.push(b);
@@ -185,10 +187,12 @@ function classifyBlocks(blocks: Block[]): Classified[] {
   const n = blocks.length;
   let articleCount = 0;
   let headingBlocks = 0;
+  const articles = new Array<string | undefined>(n);
   for (let i = 0; i < n; i++) {
     const b = blocks[i]!;
     if (b.kind === 'table') continue;
-    if (matchArticleStart(b.text)) articleCount++;
+    articles[i] = matchArticleStart(b.text)?.label;
+    if (articles[i]) articleCount++;
     else if (b.kind === 'heading') headingBlocks++;
   }
   const lawMode = articleCount >= MIN_ARTICLES;
@@ -235,9 +239,9 @@ function classifyBlocks(blocks: Block[]): Classified[] {
       continue;
     }
     if (lawMode) {
-      const art = matchArticleStart(b.text);
-      if (art) {
-        out[i] = { role: 'article', level: 0, kind: 'other', label: art.label };
+      const label = articles[i];
+      if (label) {
+        out[i] = { role: 'article', level: 0, kind: 'other', label };
         continue;
       }
     }
@@ -253,21 +257,21 @@ function classifyBlocks(blocks: Block[]): Classified[] {
     if (lawMode) {
       // 一、一般规定 as a plain paragraph right before an article or a chapter is a heading of a judicial
       // interpretation or a sectioned regulation; anywhere else in a law it is an item (项) of an article.
+      // 附件 / 附录 after the last article ends that article.
       const line = cleanLine(b.text);
       const kind = outlineKind(line);
-      if (kind && isHeadingLike(line) && i + 1 < n && startsStructure(blocks[i + 1]!)) {
+      if (kind && isHeadingLike(line) && (kind === 'appendix' || (i + 1 < n && startsStructure(blocks[i + 1]!)))) {
         pushHeading(i, kind, undefined);
         continue;
       }
       out[i] = content;
       continue;
     }
-    if (inferHeadings) {
-      const h = matchHeadingLine(b.text);
-      if (h) {
-        pushHeading(i, h.kind, undefined);
-        continue;
-      }
+    const h = matchHeadingLine(b.text);
+    // 附件1 … is a heading even in a file with real headings: PDF parsers often miss it.
+    if (h && (inferHeadings || h.kind === 'appendix')) {
+      pushHeading(i, h.kind, undefined);
+      continue;
     }
     out[i] = content;
   }
@@ -493,9 +497,7 @@ function emitUnit(
     const lastSeg = segments[z]!;
     let s = firstSeg.start;
     if (firstSeg.continuesBlock && !firstSeg.tableHeader) s = overlapStart(text, s, offsets[firstSeg.block]!, opts.overlapChars);
-    let header = firstSeg.tableHeader;
-    if (header && header.length > opts.maxChars / 2) header = undefined;
-    pushChunk(unit, text, s, lastSeg.end, firstSeg.block, lastSeg.block, blocks, header, out);
+    pushChunk(unit, text, s, lastSeg.end, firstSeg.block, lastSeg.block, blocks, firstSeg.tableHeader, out);
   }
 }
 
@@ -556,7 +558,9 @@ function splitTable(text: string, bs: number, be: number, block: number, limit: 
     if (TABLE_RULE_RE.test(second)) headerRows = 2;
   }
   const headerEnd = rowStarts.length > headerRows ? rowStarts[headerRows]! - 1 : body.length;
-  const header = body.slice(0, headerEnd);
+  // A header longer than half a chunk would crowd out the rows: such a table is split without repeating it.
+  const header = headerEnd + 1 <= limit / 2 ? body.slice(0, headerEnd) : '';
+  const rowLimit = header ? limit - header.length - 1 : limit;
   for (let r = 0; r < rowStarts.length; r++) {
     if (r > 0 && r < headerRows) continue;
     const a = rowStarts[r]!;
@@ -564,7 +568,7 @@ function splitTable(text: string, bs: number, be: number, block: number, limit: 
     const z = nextRow < rowStarts.length ? rowStarts[nextRow]! - 1 : body.length;
     if (z <= a) continue;
     const rowSegs: Segment[] = [];
-    if (z - a > limit) splitSentences(text, bs + a, bs + z, block, limit, rowSegs);
+    if (z - a > rowLimit) splitSentences(text, bs + a, bs + z, block, rowLimit, rowSegs);
     else rowSegs.push({ start: bs + a, end: bs + z, block, continuesBlock: true });
     for (const s of rowSegs) {
       // Only the piece that starts at the table's first row needs no repeated header.

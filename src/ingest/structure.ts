@@ -10,6 +10,7 @@ import { parseChineseNumber } from './chinese-numerals.js';
  * still gets the levels its Markdown/DOCX headings give.
  */
 export type HeadingKind =
+  | 'appendix' // 附件 / 附件1 / 附录 / 附表
   | 'part' // 第一部分
   | 'book' // 第一编
   | 'subbook' // 第一分编
@@ -27,6 +28,7 @@ export type HeadingKind =
 
 /** Nesting rank of each kind: lower is coarser. Decimal depth n sits beside the n-th Chinese outline level. */
 export const HEADING_RANK: Readonly<Record<HeadingKind, number>> = {
+  appendix: 0,
   part: 0,
   book: 1,
   subbook: 2,
@@ -52,6 +54,8 @@ const NUM = '[一二三四五六七八九十百千零〇两\\d０-９]+';
 const ARTICLE_RE = new RegExp(`^第(${NUM})条(?:之(${NUM}))?(?=[\\s\\u3000]|$|[^的第规所中、和至，。；：,;:款项或及与）)”之])`);
 const LEGAL_HEADING_RE = new RegExp(`^第(${NUM})(部分|分编|编|章|节)(?=[\\s\\u3000]|$|[^的第规所中、和至，。；：,;:款项或及与）)”])`);
 const OUTLINE_CN_RE = /^[一二三四五六七八九十百]+、/;
+// 附件 / 附件1 突发事件… / 附件1突发事件… (a PDF drops the space) — but not 附件所列… (running text).
+const APPENDIX_RE = /^附(?:件|录|表)(?:[一二三四五六七八九十0-9]{1,3}(?![0-9、，,。.．])|(?=[\s\u3000]|$))/;
 const OUTLINE_PAREN_CN_RE = /^[（(][一二三四五六七八九十百]+[)）]/;
 const OUTLINE_PAREN_NUM_RE = /^[（(][0-9０-９]{1,3}[)）]/;
 const OUTLINE_NUM_RE = /^[0-9０-９]{1,3}(?:[.．、](?![0-9０-９])|\s*[)）])/;
@@ -130,6 +134,7 @@ export function outlineKind(text: string): HeadingKind | undefined {
     return undefined;
   }
   if (OUTLINE_CN_RE.test(text)) return 'outline-cn';
+  if (first === 0x9644 && APPENDIX_RE.test(text)) return 'appendix';
   const d = DECIMAL_RE.exec(text);
   if (d) {
     const depth = d[1]!.split('.').length;

@@ -14,14 +14,25 @@ export interface RetrieverDeps {
   kb: KnowledgeBase;
   synonymFiles?: string[];
   synonyms?: SynonymTable;
+  tuning?: Partial<RetrievalTuning>;
 }
 
-/** Tuning, measured on ../shared/eval/dev.jsonl (see bench/eval-dev.json). */
-const CANDIDATES_PER_INDEX = 80;
-const RRF_K = 60;
-const LEXICAL_WEIGHT = 1;
-const VECTOR_WEIGHT = 0.7;
-const EXPANSION_WEIGHT = 0.6;
+/** Fusion weights, measured on ../shared/eval/dev.jsonl (see bench/eval-dev.json). */
+export interface RetrievalTuning {
+  candidatesPerIndex: number;
+  rrfK: number;
+  lexicalWeight: number;
+  vectorWeight: number;
+  expansionWeight: number;
+}
+
+export const DEFAULT_TUNING: RetrievalTuning = {
+  candidatesPerIndex: 80,
+  rrfK: 60,
+  lexicalWeight: 1,
+  vectorWeight: 0.7,
+  expansionWeight: 0.6,
+};
 /** Score a chunk gets when it is the article a query names; above any fused score. */
 const ARTICLE_MATCH_BONUS = 1;
 /** Fused-score multiplier for chunks of a document the query names in 《》. */
@@ -42,13 +53,14 @@ const QUERY_STOPWORDS = new Set(
 export function createRetriever(deps: RetrieverDeps): Retriever {
   const synonyms = deps.synonyms ?? loadSynonyms(deps.synonymFiles ?? []);
   const { kb } = deps;
+  const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
 
   return {
     async retrieve(query: string, options: RetrieveOptions = {}): Promise<RetrievalResult> {
       const started = performance.now();
       const k = Math.max(1, options.k ?? DEFAULT_K);
       const docs = kb.listDocuments().filter((d) => d.status === 'indexed');
-      const analysis = analyzeQuery(query, synonyms, docs);
+      const analysis = analyzeQuery(query, synonyms, docs, tuning.expansionWeight);
       const allowed = options.docIds ? new Set(options.docIds) : undefined;
       if (kb.chunkCount() === 0 || analysis.terms.length === 0 && !analysis.articleRef) {
         return { query, analysis, hits: [], tookMs: performance.now() - started, sufficient: false };
@@ -60,13 +72,13 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         if (!e) fused.set(id, (e = { fused: 0, similarity: 0 }));
         return e;
       };
-      const lexical = analysis.terms.length ? kb.searchLexical(analysis.terms, CANDIDATES_PER_INDEX) : [];
-      lexical.forEach((r, rank) => (entry(r.chunkId).fused += LEXICAL_WEIGHT / (RRF_K + rank + 1)));
+      const lexical = analysis.terms.length ? kb.searchLexical(analysis.terms, tuning.candidatesPerIndex) : [];
+      lexical.forEach((r, rank) => (entry(r.chunkId).fused += tuning.lexicalWeight / (tuning.rrfK + rank + 1)));
       const queryVector = await kb.embedder.embedQuery(vectorQueryText(analysis));
-      const vector = kb.searchVector(queryVector, CANDIDATES_PER_INDEX);
+      const vector = kb.searchVector(queryVector, tuning.candidatesPerIndex);
       vector.forEach((r, rank) => {
         const e = entry(r.chunkId);
-        e.fused += VECTOR_WEIGHT / (RRF_K + rank + 1);
+        e.fused += tuning.vectorWeight / (tuning.rrfK + rank + 1);
         e.similarity = r.similarity;
       });
 
@@ -100,7 +112,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
 }
 
 /** Splits the query into weighted terms, expands abbreviations and synonyms, and recognises article references. */
-export function analyzeQuery(query: string, synonyms: SynonymTable, docs: SourceDoc[]): QueryAnalysis {
+export function analyzeQuery(query: string, synonyms: SynonymTable, docs: SourceDoc[], expansionWeight = DEFAULT_TUNING.expansionWeight): QueryAnalysis {
   const normalized = toHalfWidth(query).trim();
   const weights = new Map<string, number>();
   for (const t of tokenizeQuery(normalized)) {
@@ -110,7 +122,7 @@ export function analyzeQuery(query: string, synonyms: SynonymTable, docs: Source
   for (const phrase of expandQuery(normalized, synonyms)) {
     for (const t of tokenizeQuery(phrase)) {
       if (QUERY_STOPWORDS.has(t) || weights.has(t)) continue;
-      weights.set(t, EXPANSION_WEIGHT);
+      weights.set(t, expansionWeight);
     }
   }
   const analysis: QueryAnalysis = {

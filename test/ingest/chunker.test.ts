@@ -121,8 +121,8 @@ describe('chunkDocument on real laws', () => {
     const opts = { targetChars: 100, maxChars: 160, overlapChars: 30 };
     const { text, chunks } = chunkDocument(blocks, opts);
     expectInvariants(text, chunks, opts.maxChars);
-    // 第一百一十四条 is one paragraph of several sentences, longer than 160 characters.
-    const pieces = chunks.filter((c) => c.articleLabel === '第一百一十四条');
+    // 第六十三条 is one paragraph of several sentences, longer than 160 characters.
+    const pieces = chunks.filter((c) => c.articleLabel === '第六十三条');
     expect(pieces.length).toBeGreaterThanOrEqual(2);
     for (let i = 0; i + 1 < pieces.length; i++) {
       const a = pieces[i]!;
@@ -295,6 +295,19 @@ describe('chunkDocument edge cases', () => {
     ]);
     expect(chunks).toHaveLength(1);
     expect(chunks[0]!.text).toContain('2022年5月30日');
+  });
+
+  it('never exceeds maxChars on a table with very long rows or a very long header row', () => {
+    const row = (i: number) => `单位${i} | ${'职责说明，'.repeat(120)}`;
+    for (const header of ['单位 | 职责', `单位 | ${'很长的表头'.repeat(120)}`]) {
+      const table = [header, ...Array.from({ length: 6 }, (_, i) => row(i))].join('\n');
+      const { text, chunks } = chunkDocument([
+        { kind: 'heading', level: 2, text: '附件 职责表' },
+        { kind: 'table', text: table },
+      ]);
+      expectInvariants(text, chunks);
+      expect(chunks.every((c) => c.articleLabel === '附件 职责表')).toBe(true);
+    }
   });
 
   it('cuts a sentence longer than maxChars without breaking surrogate pairs', () => {

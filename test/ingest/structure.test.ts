@@ -72,6 +72,10 @@ describe('headings', () => {
     expect(matchOutlineHeading('1.1 编制目的')?.kind).toBe('decimal-2');
     expect(matchOutlineHeading('4.1.2 区级接报与上报')?.kind).toBe('decimal-3');
     expect(matchOutlineHeading('4.1.2区级接报与上报')?.kind).toBe('decimal-3');
+    expect(matchOutlineHeading('附件1 突发事件信息首报格式（示例）')?.kind).toBe('appendix');
+    expect(matchOutlineHeading('附件')?.kind).toBe('appendix');
+    expect(matchOutlineHeading('附件1突发事件信息首报格式（示例）')?.kind).toBe('appendix');
+    expect(matchOutlineHeading('附件所列物品')).toBeUndefined();
     // Numbered list sentences are items, not headings.
     expect(matchOutlineHeading('1.承担区防指日常工作，汛期实行24小时值班值守；')).toBeUndefined();
     expect(matchOutlineHeading('（一）建立健全并落实本单位全员安全生产责任制；')).toBeUndefined();
@@ -83,7 +87,8 @@ describe('headings', () => {
   it('classifies heading block text by its numbering', () => {
     expect(classifyHeadingText('第一章 总则')).toBe('chapter');
     expect(classifyHeadingText('（一）编制目的')).toBe('outline-paren-cn');
-    expect(classifyHeadingText('附件 区防汛指挥部成员单位防汛值班联系表（示例）')).toBe('other');
+    expect(classifyHeadingText('附件 区防汛指挥部成员单位防汛值班联系表（示例）')).toBe('appendix');
+    expect(classifyHeadingText('序言')).toBe('other');
     expect(matchHeadingLine('三、应急处置')?.text).toBe('三、应急处置');
   });
 

@@ -18,6 +18,13 @@ const CORPUS = [
 ];
 const QUESTION = '生产经营单位应当如何制定生产安全事故应急救援预案？';
 
+/** A long reply streamed slowly, so it is still running when the test stops it or drops the connection. */
+const slowReply = () => ({
+  thinking: ['先查条例。'],
+  content: Array.from({ length: 300 }, (_, i) => `第${i}点，应当制定预案[1]。\n`),
+  delayMs: 100,
+});
+
 interface Collected {
   sources?: AnswerSourcesEvent;
   deltas: AnswerDeltaEvent[];
@@ -161,7 +168,7 @@ describe('chat with a streaming model behind the Ollama protocol', () => {
   });
 
   it('chat:stop aborts the model request', async () => {
-    ollama.scriptChat({ content: Array.from({ length: 200 }, (_, i) => `第${i}段。`), delayMs: 100 });
+    ollama.scriptChat(slowReply());
     const socket = await server.socket(cookie);
     const c = collect(socket, 'llm-stop');
     await socket.emitWithAck('chat:ask', { requestId: 'llm-stop', conversationId: 'c-stop', question: QUESTION });
@@ -178,7 +185,7 @@ describe('chat with a streaming model behind the Ollama protocol', () => {
 
   it('a dropped connection aborts its answer', async () => {
     const before = ollama.requests.filter((r) => r.path === '/api/chat' && r.closedByClient).length;
-    ollama.scriptChat({ content: Array.from({ length: 200 }, (_, i) => `第${i}段。`), delayMs: 100 });
+    ollama.scriptChat(slowReply());
     const socket = await server.socket(cookie);
     const c = collect(socket, 'llm-drop');
     await socket.emitWithAck('chat:ask', { requestId: 'llm-drop', conversationId: 'c-drop', question: QUESTION });

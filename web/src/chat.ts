@@ -324,8 +324,8 @@ export function createChatView(container: HTMLElement, session: Session): ChatVi
     clear(t.actions);
     if (!t.answer) return;
     const status = h('span', { class: 'muted small' });
-    const up = h('button', { class: 'icon', type: 'button', title: '有帮助', 'aria-pressed': rating === 'up' ? 'true' : 'false' }, '👍');
-    const down = h('button', { class: 'icon', type: 'button', title: '没帮助', 'aria-pressed': rating === 'down' ? 'true' : 'false' }, '👎');
+    const up = h('button', { class: 'icon', type: 'button', title: '有帮助', 'aria-pressed': rating === 'up' ? 'true' : 'false' }, '👍 有用');
+    const down = h('button', { class: 'icon', type: 'button', title: '没帮助', 'aria-pressed': rating === 'down' ? 'true' : 'false' }, '👎 没用');
     const form = h('form', { class: 'feedback-form', hidden: true });
     const comment = h('input', { placeholder: '补充说明（可选）', maxlength: 1000 });
     let chosen: 'up' | 'down' | undefined;

@@ -171,7 +171,7 @@ export async function renderDocs(container: HTMLElement, session: Session): Prom
       h('td', {}, formatDate(d.issuedDate ?? d.ingestedAt)),
       h('td', {}, String(d.chunkCount)),
       status,
-      h('td', { class: 'row-actions' },
+      h('td', {}, h('div', { class: 'row-actions' },
         h('button', { type: 'button', onclick: () => row.after(editRow(d)) }, '编辑'),
         h('button', { type: 'button', onclick: () => replace.click() }, '替换'),
         replace,
@@ -190,7 +190,7 @@ export async function renderDocs(container: HTMLElement, session: Session): Prom
             }
           },
         }, '删除'),
-      ),
+      )),
     );
     return row;
   }

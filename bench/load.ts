@@ -1,0 +1,162 @@
+/**
+ * Load benchmark (not a test): 50 concurrent socket.io askers (extractive mode, no model) and 50 concurrent
+ * /api/search callers for 30 s against the real server over the regulations corpus. Writes bench/load.json.
+ * Run: node --import tsx bench/load.ts [--seconds 30] [--askers 50] [--searchers 50]
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { io as connect, type Socket } from 'socket.io-client';
+import { loadConfig } from '../src/config.js';
+import { collectInputs, ingestInputs } from '../src/ingest/pipeline.js';
+import { openServices } from '../src/main.js';
+import { createApp } from '../src/server/app.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../src/server/events.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CORPUS = path.resolve(HERE, '../../shared/corpus/regulations');
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SECONDS = arg('seconds', 30);
+const ASKERS = arg('askers', 50);
+const SEARCHERS = arg('searchers', 50);
+
+const QUESTIONS = [
+  '生产安全事故发生后单位负责人应当多长时间内报告？',
+  '危险化学品泄漏事故应当如何处置？',
+  '突发事件应急预案应当包括哪些内容？',
+  '防汛抗旱指挥机构由谁设立？',
+  '森林火灾扑救由哪个部门负责组织？',
+  '特种设备发生事故后使用单位应当怎么做？',
+  '地震灾害发生后县级以上人民政府应当采取哪些措施？',
+  '重大事故隐患排查治理的责任主体是谁？',
+  '有限空间作业发生中毒怎么处置？',
+  '大型群众性活动的安全责任由谁承担？',
+  '燃气泄漏报警后燃气经营企业应当如何处理？',
+  '传染病暴发时医疗机构应当履行哪些报告义务？',
+];
+const SEARCHES = ['应急预案 演练', '事故报告 时限', '危险化学品 储存', '防汛 抢险', '安全生产 责任制', '突发事件 预警 级别', '特种设备 检验', '消防 救援'];
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function summarize(latencies: number[], errors: number, seconds: number) {
+  const s = [...latencies].sort((a, b) => a - b);
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return {
+    requests: s.length,
+    errors,
+    perSecond: r(s.length / seconds),
+    p50Ms: r(percentile(s, 50)),
+    p95Ms: r(percentile(s, 95)),
+    p99Ms: r(percentile(s, 99)),
+    maxMs: r(s.at(-1) ?? 0),
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'yingji-load-'));
+  const password = 'load-bench-password';
+  const config = loadConfig({
+    env: { YINGJI_DATA_DIR: dir, OLLAMA_BASE_URL: 'http://127.0.0.1:9', YINGJI_ADMIN_PASSWORD: password },
+  });
+  const services = await openServices(config);
+  const ingestStart = Date.now();
+  await ingestInputs({ kb: services.kb, ocr: 'off' }, await collectInputs([CORPUS]));
+  const ingestMs = Date.now() - ingestStart;
+  const app = await createApp({ services, port: 0, host: '127.0.0.1', webDistDir: null, log: (l) => console.error(l) });
+  console.error(`知识库：${services.kb.listDocuments().length} 份文档，${services.kb.chunkCount()} 段（导入 ${ingestMs} ms）；${app.url}`);
+
+  const login = await fetch(`${app.url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password }),
+  });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+
+  const askLat: number[] = [];
+  const searchLat: number[] = [];
+  let askErrors = 0;
+  let searchErrors = 0;
+  const errorSamples: string[] = [];
+  const deadline = Date.now() + SECONDS * 1000;
+
+  const asker = async (i: number) => {
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(app.url, {
+      transports: ['websocket'],
+      extraHeaders: { cookie },
+      reconnection: false,
+      forceNew: true,
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const pending = new Map<string, (ok: boolean, detail?: string) => void>();
+    socket.on('answer:done', (e) => pending.get(e.requestId)?.(true));
+    socket.on('answer:error', (e) => pending.get(e.requestId)?.(false, `${e.error.code} ${e.error.message}`));
+    let n = 0;
+    while (Date.now() < deadline) {
+      const requestId = `a${i}-${n}`;
+      const question = QUESTIONS[(i + n++) % QUESTIONS.length];
+      const started = performance.now();
+      const outcome = new Promise<[boolean, string | undefined]>((resolve) => pending.set(requestId, (ok, d) => resolve([ok, d])));
+      const ack = await socket.emitWithAck('chat:ask', { requestId, conversationId: `load-${i}`, question });
+      const [ok, detail] = ack.ok ? await outcome : [false, `${ack.error.code} ${ack.error.message}`];
+      pending.delete(requestId);
+      if (ok) askLat.push(performance.now() - started);
+      else {
+        askErrors++;
+        if (errorSamples.length < 5) errorSamples.push(`ask: ${detail}`);
+      }
+    }
+    socket.disconnect();
+  };
+
+  const searcher = async (i: number) => {
+    let n = 0;
+    while (Date.now() < deadline) {
+      const q = SEARCHES[(i + n++) % SEARCHES.length];
+      const started = performance.now();
+      try {
+        const res = await fetch(`${app.url}/api/search?q=${encodeURIComponent(q)}&k=5`, { headers: { cookie } });
+        await res.arrayBuffer();
+        if (res.ok) searchLat.push(performance.now() - started);
+        else {
+          searchErrors++;
+          if (errorSamples.length < 5) errorSamples.push(`search: HTTP ${res.status}`);
+        }
+      } catch (e) {
+        searchErrors++;
+        if (errorSamples.length < 5) errorSamples.push(`search: ${(e as Error).message}`);
+      }
+    }
+  };
+
+  const started = Date.now();
+  await Promise.all([...Array.from({ length: ASKERS }, (_, i) => asker(i)), ...Array.from({ length: SEARCHERS }, (_, i) => searcher(i))]);
+  const seconds = (Date.now() - started) / 1000;
+
+  const report = {
+    at: new Date().toISOString(),
+    machine: { node: process.version, cpus: os.cpus().length, platform: process.platform },
+    corpus: { path: '../shared/corpus/regulations', documents: services.kb.listDocuments().length, chunks: services.kb.chunkCount(), ingestMs },
+    settings: { seconds: SECONDS, askers: ASKERS, searchers: SEARCHERS, mode: 'extractive (no model reachable)' },
+    ask: summarize(askLat, askErrors, seconds),
+    search: summarize(searchLat, searchErrors, seconds),
+    errorSamples,
+  };
+  await writeFile(path.join(HERE, 'load.json'), JSON.stringify(report, null, 2) + '\n');
+  console.log(JSON.stringify(report, null, 2));
+  await app.close();
+  await services.close();
+  await rm(dir, { recursive: true, force: true });
+  if (askErrors + searchErrors > 0) process.exitCode = 1;
+}
+
+await main();
