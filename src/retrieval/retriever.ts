@@ -28,10 +28,10 @@ export interface RetrievalTuning {
 
 export const DEFAULT_TUNING: RetrievalTuning = {
   candidatesPerIndex: 80,
-  rrfK: 60,
+  rrfK: 10,
   lexicalWeight: 1,
-  vectorWeight: 0.7,
-  expansionWeight: 0.6,
+  vectorWeight: 0.3,
+  expansionWeight: 0.5,
 };
 /** Score a chunk gets when it is the article a query names; above any fused score. */
 const ARTICLE_MATCH_BONUS = 1;
