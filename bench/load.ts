@@ -1,12 +1,14 @@
 /**
  * Load benchmark (not a test): 50 concurrent socket.io askers (extractive mode, no model) and 50 concurrent
  * /api/search callers for 30 s against the real server over the regulations corpus. Writes bench/load.json.
+ * The clients run in a worker thread so their own CPU use does not share the server's event loop.
  * Run: node --import tsx bench/load.ts [--seconds 30] [--askers 50] [--searchers 50]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { io as connect, type Socket } from 'socket.io-client';
 import { loadConfig } from '../src/config.js';
 import { collectInputs, ingestInputs } from '../src/ingest/pipeline.js';
@@ -59,26 +61,22 @@ function summarize(latencies: number[], errors: number, seconds: number) {
   };
 }
 
-async function main(): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'yingji-load-'));
-  const password = 'load-bench-password';
-  const config = loadConfig({
-    env: { YINGJI_DATA_DIR: dir, OLLAMA_BASE_URL: 'http://127.0.0.1:9', YINGJI_ADMIN_PASSWORD: password },
-  });
-  const services = await openServices(config);
-  const ingestStart = Date.now();
-  await ingestInputs({ kb: services.kb, ocr: 'off' }, await collectInputs([CORPUS]));
-  const ingestMs = Date.now() - ingestStart;
-  const app = await createApp({ services, port: 0, host: '127.0.0.1', webDistDir: null, log: (l) => console.error(l) });
-  console.error(`知识库：${services.kb.listDocuments().length} 份文档，${services.kb.chunkCount()} 段（导入 ${ingestMs} ms）；${app.url}`);
+interface ClientResult {
+  askLat: number[];
+  searchLat: number[];
+  askErrors: number;
+  searchErrors: number;
+  errorSamples: string[];
+  seconds: number;
+}
 
-  const login = await fetch(`${app.url}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password }),
-  });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
-
+/** The load generator (worker thread). */
+async function runClients(opts: { url: string; cookie: string; seconds: number; askers: number; searchers: number }): Promise<ClientResult> {
+  const { url, cookie } = opts;
+  const app = { url };
+  const SECONDS = opts.seconds;
+  const ASKERS = opts.askers;
+  const SEARCHERS = opts.searchers;
   const askLat: number[] = [];
   const searchLat: number[] = [];
   let askErrors = 0;
@@ -142,6 +140,39 @@ async function main(): Promise<void> {
   await Promise.all([...Array.from({ length: ASKERS }, (_, i) => asker(i)), ...Array.from({ length: SEARCHERS }, (_, i) => searcher(i))]);
   const seconds = (Date.now() - started) / 1000;
 
+  return { askLat, searchLat, askErrors, searchErrors, errorSamples, seconds };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'yingji-load-'));
+  const password = 'load-bench-password';
+  const config = loadConfig({
+    env: { YINGJI_DATA_DIR: dir, OLLAMA_BASE_URL: 'http://127.0.0.1:9', YINGJI_ADMIN_PASSWORD: password },
+  });
+  const services = await openServices(config);
+  const ingestStart = Date.now();
+  await ingestInputs({ kb: services.kb, ocr: 'off' }, await collectInputs([CORPUS]));
+  const ingestMs = Date.now() - ingestStart;
+  const app = await createApp({ services, port: 0, host: '127.0.0.1', webDistDir: null, log: (l) => console.error(l) });
+  console.error(`知识库：${services.kb.listDocuments().length} 份文档，${services.kb.chunkCount()} 段（导入 ${ingestMs} ms）；${app.url}`);
+
+  const login = await fetch(`${app.url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password }),
+  });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+
+  // Workers do not inherit tsx's loader hooks on Node 20: register them in the worker, then load this file.
+  const bootstrap = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(import.meta.url)});`;
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), {
+    workerData: { url: app.url, cookie, seconds: SECONDS, askers: ASKERS, searchers: SEARCHERS },
+  });
+  const { askLat, searchLat, askErrors, searchErrors, errorSamples, seconds } = await new Promise<ClientResult>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+
   const report = {
     at: new Date().toISOString(),
     machine: { node: process.version, cpus: os.cpus().length, platform: process.platform },
@@ -159,4 +190,5 @@ async function main(): Promise<void> {
   if (askErrors + searchErrors > 0) process.exitCode = 1;
 }
 
-await main();
+if (isMainThread) await main();
+else parentPort?.postMessage(await runClients(workerData as Parameters<typeof runClients>[0]));

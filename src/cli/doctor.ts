@@ -1,8 +1,9 @@
 /** `yingji doctor`: checks the deployment (Node, knowledge folder, embedder, Ollama and models, OCR, disk). */
 import type { Command } from 'commander';
 import { OCR_INSTALL_HINT, findMissingOcrPrograms } from '../ingest/parsers/ocr.js';
+import { createBuiltinEmbedder } from '../llm/builtin/builtin-embedder.js';
 import { createOllamaChatModel } from '../llm/ollama/ollama-chat-model.js';
-import { createEmbedder } from '../main.js';
+import { createOllamaEmbedder } from '../llm/ollama/ollama-embedder.js';
 import { formatDoctorReport, runDoctor } from '../ops/doctor.js';
 import type { CliContext } from './context.js';
 
@@ -20,7 +21,8 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
       const config = ctx.loadConfig(cmd.optsWithGlobals());
       const report = await runDoctor({
         config,
-        embedder: createEmbedder(config),
+        // Not main's createEmbedder: that asks Ollama for the dimension and throws when it is down; doctor reports that instead.
+        embedder: config.embedder === 'ollama' ? createOllamaEmbedder(config.ollama) : createBuiltinEmbedder(),
         chatModel: createOllamaChatModel(config.ollama),
         findMissingOcrPrograms: () => findMissingOcrPrograms(),
         ocrInstallHint: OCR_INSTALL_HINT,

@@ -44,6 +44,12 @@ export class Bm25Index {
     return this.liveDocs;
   }
 
+  /** Live documents containing `term` (0 when unknown). */
+  documentFrequency(term: string): number {
+    const id = this.termIds.get(term);
+    return id === undefined ? 0 : this.docFreq[id];
+  }
+
   has(label: number): boolean {
     return label < this.alive.length && this.alive[label] === 1;
   }

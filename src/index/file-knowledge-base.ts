@@ -273,6 +273,10 @@ export class FileKnowledgeBase implements KnowledgeBase {
     return out;
   }
 
+  lexicalDocumentFrequency(term: string): number {
+    return this.lexical.documentFrequency(term.trim().toLowerCase());
+  }
+
   searchLexical(terms: { term: string; weight: number }[], k: number): { chunkId: string; score: number }[] {
     const query = terms.map((t) => ({ term: t.term.trim().toLowerCase(), weight: t.weight }));
     const out: { chunkId: string; score: number }[] = [];

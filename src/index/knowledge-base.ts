@@ -42,6 +42,8 @@ export interface KnowledgeBase {
   searchVector(vector: number[], k: number): { chunkId: string; similarity: number }[];
   /** BM25 over the jieba tokens of title + heading path + text; `weight` scales each query term. */
   searchLexical(terms: { term: string; weight: number }[], k: number): { chunkId: string; score: number }[];
+  /** Chunks whose lexical tokens contain `term` (for query-term weighting). */
+  lexicalDocumentFrequency(term: string): number;
   /** Copies original bytes under the knowledge folder; returns the path relative to it. */
   storeOriginal(docId: string, fileName: string, bytes: Buffer): Promise<string>;
   /** Persists all changes: the folder afterwards holds either the old or the new state, never a mix. */

@@ -281,7 +281,9 @@ function findIssuer(header: string[], titleLine: string | undefined): string | u
   const lines = header.filter((l) => l !== titleLine && !DISCLAIMER_RE.test(l));
   // The latest dated line names the organ of the current text.
   const dated = lines.filter((l) => datesIn(l).length > 0);
-  for (const line of [...dated].reverse()) {
+  for (const dl of [...dated].reverse()) {
+    // Dates out first: a PDF text layer glues 2017年11月23日上海市… together.
+    const line = dl.replace(ARABIC_DATE_RE, ' ').replace(CHINESE_DATE_RE, ' ');
     for (const [re, name] of ISSUER_PATTERNS) {
       const m = re.exec(line);
       if (m) return name(m);

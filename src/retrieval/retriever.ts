@@ -38,7 +38,7 @@ const ARTICLE_MATCH_BONUS = 1;
 /** Fused-score multiplier for chunks of a document the query names in 《》. */
 const NAMED_DOC_BOOST = 1.6;
 /** Hits scoring below this are no sufficient basis for an answer (calibrated on dev.jsonl unanswerables). */
-export const SUFFICIENT_SCORE = 0.45;
+export const SUFFICIENT_SCORE = 0.17;
 const DEFAULT_K = 5;
 
 /** Words that carry the question's form, not its topic. */
@@ -82,7 +82,8 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         e.similarity = r.similarity;
       });
 
-      const namedDocs = new Set(namedDocumentIds(query, docs));
+      const { matched, missing } = namedDocuments(query, docs);
+      const namedDocs = new Set(matched);
       if (namedDocs.size) {
         for (const [id, e] of fused) if (namedDocs.has(docIdOf(id))) e.fused *= NAMED_DOC_BOOST;
       }
@@ -93,6 +94,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       const hits: Hit[] = [];
       const keptFingerprints: Set<string>[] = [];
       const articleIds = new Set(articleChunks.map((c) => c.id));
+      const termIdf = queryTermIdf(kb, analysis);
       for (const [chunkId, e] of ranked) {
         if (hits.length >= k) break;
         const chunk = kb.getChunk(chunkId);
@@ -102,10 +104,13 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         const fingerprint = bigrams(chunk.text);
         if (keptFingerprints.some((f) => jaccard(f, fingerprint) > 0.85)) continue;
         keptFingerprints.push(fingerprint);
-        const score = articleIds.has(chunkId) ? 1 : absoluteScore(analysis, doc, chunk, e.similarity);
+        const score = articleIds.has(chunkId) ? 1 : absoluteScore(termIdf, doc, chunk, e.similarity);
         hits.push({ chunk, doc, score, locator: formatLocator(chunk) });
       }
-      const sufficient = hits.length > 0 && (articleIds.size > 0 || hits.some((h) => h.score >= SUFFICIENT_SCORE));
+      // A question about a document the knowledge base does not hold has no basis here, however similar the words.
+      const sufficient =
+        hits.length > 0 && (articleIds.size > 0 || (missing.length === 0 && hits.some((h) => h.score >= SUFFICIENT_SCORE)));
+      if (missing.length) analysis.missingDocuments = missing;
       return { query, analysis, hits, tookMs: performance.now() - started, sufficient };
     },
   };
@@ -150,11 +155,16 @@ function findArticleChunks(kb: KnowledgeBase, ref: NonNullable<QueryAnalysis['ar
   return out;
 }
 
-/** Documents named in 《》 in the query. */
-function namedDocumentIds(query: string, docs: SourceDoc[]): string[] {
-  const ids: string[] = [];
-  for (const m of query.matchAll(/《([^《》]{2,60})》/g)) ids.push(...matchDocuments(m[1], docs, 0.5).map((d) => d.id));
-  return ids;
+/** Documents named in 《》 in the query: ids of those the knowledge base holds, titles of those it lacks. */
+function namedDocuments(query: string, docs: SourceDoc[]): { matched: string[]; missing: string[] } {
+  const matched: string[] = [];
+  const missing: string[] = [];
+  for (const m of query.matchAll(/《([^《》]{2,60})》/g)) {
+    const found = matchDocuments(m[1], docs, 0.5);
+    if (found.length) matched.push(...found.map((d) => d.id));
+    else missing.push(m[1]);
+  }
+  return { matched, missing };
 }
 
 function vectorQueryText(analysis: QueryAnalysis): string {
@@ -162,21 +172,33 @@ function vectorQueryText(analysis: QueryAnalysis): string {
 }
 
 /**
- * Relevance on an absolute scale in [0, 1]: how much of the query's (length-weighted) content the passage
- * covers, blended with vector similarity. Rank-based fusion scores cannot say "nothing relevant"; this can.
+ * Relevance on an absolute scale in [0, 1]: the share of the query's informative content (IDF-weighted
+ * terms the corpus knows) that the passage contains, blended with vector similarity. Rank-based fusion
+ * cannot say "nothing relevant"; this can.
  */
-function absoluteScore(analysis: QueryAnalysis, doc: SourceDoc, chunk: Chunk, similarity: number): number {
-  const haystack = `${doc.title}\n${chunk.headingPath.join('\n')}\n${chunk.text}`;
+function absoluteScore(termIdf: Map<string, number>, doc: SourceDoc, chunk: Chunk, similarity: number): number {
+  const haystack = `${doc.title}\n${chunk.headingPath.join('\n')}\n${chunk.text}`.toLowerCase();
   let total = 0;
   let covered = 0;
-  for (const { term, weight } of analysis.terms) {
-    if (weight < 1) continue;
-    const w = Math.min([...term].length, 4);
-    total += w;
-    if (haystack.includes(term)) covered += w;
+  for (const [term, idf] of termIdf) {
+    total += idf;
+    if (haystack.includes(term)) covered += idf;
   }
   const coverage = total ? covered / total : 0;
-  return round(0.7 * coverage + 0.3 * Math.max(0, similarity));
+  return round(0.8 * coverage + 0.2 * Math.max(0, similarity));
+}
+
+/** IDF of the query's own (not expanded) terms that occur in the corpus. */
+function queryTermIdf(kb: KnowledgeBase, analysis: QueryAnalysis): Map<string, number> {
+  const n = Math.max(1, kb.chunkCount());
+  const out = new Map<string, number>();
+  for (const { term, weight } of analysis.terms) {
+    if (weight < 1) continue;
+    const df = kb.lexicalDocumentFrequency(term);
+    if (df === 0) continue;
+    out.set(term.toLowerCase(), Math.log(1 + (n - df + 0.5) / (df + 0.5)));
+  }
+  return out;
 }
 
 function docIdOf(chunkId: string): string {

@@ -12,6 +12,8 @@ export interface QueryAnalysis {
   /** Weighted terms after synonym/abbreviation expansion. */
   terms: { term: string; weight: number }[];
   /** Set when the query names an article, e.g. 安全生产法第二十一条. */
+  /** Documents the query names in 《》 that the knowledge base does not hold. */
+  missingDocuments?: string[];
   articleRef?: { docHint: string; articleLabel: string; docIds: string[]; kind?: 'article' | 'section' };
 }
 

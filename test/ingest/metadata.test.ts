@@ -135,6 +135,18 @@ describe('extractMetadata fallbacks and overrides', () => {
     });
   });
 
+  it('reads the issuer from a header line whose date is glued to it (PDF text layer)', () => {
+    const meta = extractMetadata({
+      fileName: 'sh-flood-prevention-reg.pdf',
+      blocks: [
+        { kind: 'heading', level: 1, text: '上海市防汛条例', page: 1 },
+        { kind: 'paragraph', text: '2017年11月23日上海市第十四届人民代表大会常务委员会第四十一次会议第三次修正', page: 1 },
+        { kind: 'paragraph', text: '第一章 总则', page: 1 },
+      ],
+    });
+    expect(meta).toMatchObject({ issuer: '上海市人民代表大会常务委员会', issuedDate: '2017-11-23', docType: '地方性法规' });
+  });
+
   it('parses dates written with spaces and with Chinese numerals', () => {
     expect(parseChineseDate('2021年6月10日')).toBe('2021-06-10');
     expect(parseChineseDate('2021 年 6 月 10 日')).toBe('2021-06-10');
