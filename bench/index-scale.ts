@@ -1,7 +1,8 @@
 /**
  * Scale probe for the index stage (not a unit test): fills a knowledge base from every Markdown file of
  * ../shared/corpus/full (paragraphs packed into ~400-character chunks), then reports build, commit,
- * reopen, RSS and search latency. Usage: node --import tsx bench/index-scale.ts [--limit N] [--recall]
+ * reopen, RSS and search latency. Usage: node --import tsx bench/index-scale.ts [--limit N] [--recall] [--keep DIR]
+ * (--keep builds into DIR and leaves it there, for profiling open/commit/search on a full-size folder)
  */
 import { createHash } from 'node:crypto';
 import { readFile, readdir, rm, mkdtemp } from 'node:fs/promises';
@@ -19,6 +20,7 @@ const CHUNK_TARGET_CHARS = 400;
 const args = process.argv.slice(2);
 const limit = args.includes('--limit') ? Number(args[args.indexOf('--limit') + 1]) : Infinity;
 const measureRecall = args.includes('--recall');
+const keepDir = args.includes('--keep') ? path.resolve(args[args.indexOf('--keep') + 1]) : undefined;
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
@@ -71,7 +73,7 @@ const files: string[] = [];
 await walk(CORPUS, files);
 files.sort();
 const selected = files.slice(0, limit);
-const dir = await mkdtemp(path.join(os.tmpdir(), 'yingji-scale-'));
+const dir = keepDir ?? (await mkdtemp(path.join(os.tmpdir(), 'yingji-scale-')));
 const embedder = createBuiltinEmbedder();
 const kb = await openKnowledgeBase({ dir, embedder });
 
@@ -165,7 +167,7 @@ clearInterval(timer);
 
 const { execSync } = await import('node:child_process');
 const diskSize = execSync(`du -sh ${dir}/index`).toString().split('\t')[0];
-await rm(dir, { recursive: true, force: true });
+if (!keepDir) await rm(dir, { recursive: true, force: true });
 const result = {
   files: selected.length, chars, chunks: chunkCount,
   buildSeconds: +(buildMs / 1000).toFixed(1), embedSeconds: +(embedMs / 1000).toFixed(1), putDocumentSeconds: +(putMs / 1000).toFixed(1),

@@ -36,7 +36,8 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
           ? `回答模式：大模型（${status.model}）`
           : `回答模式：离线检索模式（${status.reason}）；启动 Ollama 并拉取 ${status.model} 后自动切换`,
       );
-      out(`知识库：${services.kb.listDocuments().length} 份文档，${services.kb.chunkCount()} 个段落（${config.dataDir}）`);
+      const indexed = services.kb.listDocuments().filter((d) => d.status === 'indexed').length;
+      out(`知识库：${indexed} 份文档，${services.kb.chunkCount()} 个段落（${config.dataDir}）`);
       if (app.initialAdminPassword) {
         out(`已创建管理员账号 admin，初始密码：${app.initialAdminPassword}`);
         out('（此密码只显示这一次；登录后请用 yingji user passwd admin --password 新密码 修改）');

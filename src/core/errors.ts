@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'INDEX_CORRUPT'
   | 'INDEX_FORMAT_UNSUPPORTED'
   | 'KNOWLEDGE_BASE_EMPTY'
+  /** Another process is committing into the same knowledge folder. */
+  | 'KNOWLEDGE_BASE_BUSY'
   | 'DOCUMENT_NOT_FOUND'
   | 'LLM_UNAVAILABLE'
   | 'MODEL_NOT_FOUND'

@@ -8,11 +8,13 @@
  *   index/gen-000012/chunks.jsonl   one `{"label":n,"chunk":Chunk}` per line, grouped by document
  *   index/gen-000012/vectors.hnsw   hnswlib graph (+ vectors.hnsw.deleted: uint32 deleted labels)
  *   index/gen-000012/lexical.bin    BM25 postings (bm25-index.ts format)
- *   files/<docId>/<name>            stored originals
+ *   files/<docId>/<sha256-16>-<name>  stored originals, content-addressed: storing a new version never
+ *                                   overwrites bytes an older generation still names
+ *   write.lock                      single-writer lock (write-lock.ts)
  *
  * Labels are allocated monotonically and never reused, so a stale label can never point at a new chunk.
  */
-import { readFile, readdir, rename, rm, rmdir, unlink, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
 import type { Chunk, SourceDoc } from '../core/types.js';
@@ -35,6 +37,7 @@ import {
   type FileDigest,
 } from './generation-store.js';
 import { HnswIndex, deletedSidecarPath } from './hnsw-index.js';
+import { acquireWriteLock, tryAcquireWriteLock, type WriteLock } from './write-lock.js';
 import { KNOWLEDGE_FORMAT_VERSION, type KnowledgeBase, type Manifest } from './knowledge-base.js';
 
 export const FILES_DIR = 'files';
@@ -45,6 +48,12 @@ const VECTORS_DELETED_FILE = deletedSidecarPath(VECTORS_FILE);
 const LEXICAL_FILE = 'lexical.bin';
 const GENERATION_FILES = [DOCS_FILE, CHUNKS_FILE, VECTORS_FILE, VECTORS_DELETED_FILE, LEXICAL_FILE] as const;
 const MAX_STORED_NAME_CHARS = 120;
+/** Hex digits of the content hash prefixed to stored originals' names. */
+const ORIGINAL_HASH_CHARS = 16;
+/** Loads retried when a concurrent commit replaced CURRENT (and deleted the old generation) mid-load. */
+const LOAD_ATTEMPTS = 3;
+/** Concurrent fsyncs of new originals at commit. */
+const ORIGINAL_SYNC_PARALLELISM = 16;
 
 export const DEFAULT_CHUNKER_SETTINGS: Manifest['chunker'] = { version: 1, targetChars: 500, maxChars: 900, overlapChars: 0 };
 
@@ -105,6 +114,12 @@ export class FileKnowledgeBase implements KnowledgeBase {
   private commitChain: Promise<void> = Promise.resolve();
   /** Originals no longer referenced in memory; deleted once a commit no longer references them either. */
   private readonly obsoleteOriginals = new Set<string>();
+  /** Held from the first storeOriginal/commit until everything this instance wrote is committed. */
+  private writeLock: WriteLock | undefined;
+  /** Originals written since the last commit and not yet fsynced. */
+  private readonly unsyncedOriginals = new Set<string>();
+  /** Bumped by storeOriginal: a commit may release the lock only if no original arrived after its snapshot. */
+  private originalsStored = 0;
   private closed = false;
 
   private constructor(dir: string, embedder: Embedder, manifest: Manifest, vectors: HnswIndex, lexical: Bm25Index) {
@@ -131,7 +146,6 @@ export class FileKnowledgeBase implements KnowledgeBase {
         throw new AppError('KNOWLEDGE_BASE_EMPTY', `知识库目录 ${dir} 中还没有知识库，请先运行 \`yingji ingest <文件或目录>\` 导入文档。`);
       }
       await ensureDir(path.join(dir, INDEX_DIR));
-      await removeOtherGenerations(dir, undefined);
       const now = new Date().toISOString();
       const manifest: Manifest = {
         formatVersion: KNOWLEDGE_FORMAT_VERSION,
@@ -142,17 +156,16 @@ export class FileKnowledgeBase implements KnowledgeBase {
         updatedAt: now,
       };
       const kb = new FileKnowledgeBase(dir, options.embedder, manifest, HnswIndex.create(options.embedder.dimensions), new Bm25Index());
-      await kb.cleanOriginals();
+      await kb.cleanUpAfterCrash(undefined);
       kb.version = 1; // the empty state is written at once so the folder describes itself
       await kb.commit();
       return kb;
     }
-    const state = await loadGeneration(dir, current.name, { embedder: options.embedder, withVectors: true });
+    const { state, name } = await loadCurrentGeneration(dir, current.name, options.embedder);
     const kb = new FileKnowledgeBase(dir, options.embedder, publicManifest(state.manifest), state.vectors, state.lexical);
     if (options.chunker) kb.manifestValue = { ...kb.manifestValue, chunker: options.chunker };
     kb.install(state.entries, state.manifest.nextLabel);
-    await removeOtherGenerations(dir, current.name);
-    await kb.cleanOriginals();
+    await kb.cleanUpAfterCrash(name);
     return kb;
   }
 
@@ -287,16 +300,30 @@ export class FileKnowledgeBase implements KnowledgeBase {
     return out;
   }
 
-  /** Writes `files/<docId>/<safe name>` via a temp file and rename; returns that relative path. */
+  /**
+   * Writes `files/<docId>/<content hash>-<safe name>` via a temp file and rename; returns that relative path.
+   * The name is content-addressed, so re-storing a changed file never touches the bytes the committed
+   * generation names: a crash before the next commit leaves the old document with its old original.
+   * @throws AppError KNOWLEDGE_BASE_BUSY when another process is writing the folder
+   */
   async storeOriginal(docId: string, fileName: string, bytes: Buffer): Promise<string> {
     this.assertOpen();
-    const relative = path.posix.join(FILES_DIR, safeSegment(docId), safeSegment(path.basename(fileName)));
+    await this.holdWriteLock();
+    this.originalsStored++;
+    const hash = sha256Hex(bytes).slice(0, ORIGINAL_HASH_CHARS);
+    const relative = path.posix.join(FILES_DIR, safeSegment(docId), safeSegment(`${hash}-${path.basename(fileName)}`));
     const target = path.join(this.dir, relative);
+    this.obsoleteOriginals.delete(relative);
+    // Same name, same bytes: an unchanged file re-ingested (e.g. --force) is not written again.
+    const existing = await stat(target).catch(() => undefined);
+    if (existing?.isFile() && existing.size === bytes.byteLength) return relative;
     await mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.tmp-${process.pid}`;
-    await writeFileDurably(tmp, bytes);
+    // No fsync here (one per file cost seconds over a large ingest): the commit that first names this file
+    // fsyncs all new originals together before it moves CURRENT. Until then no generation names it.
+    await writeFile(tmp, bytes);
     await rename(tmp, target);
-    this.obsoleteOriginals.delete(relative);
+    this.unsyncedOriginals.add(relative);
     return relative;
   }
 
@@ -310,6 +337,7 @@ export class FileKnowledgeBase implements KnowledgeBase {
     if (this.closed) return;
     await this.commitChain;
     this.closed = true;
+    await this.releaseWriteLock();
   }
 
   private assertOpen(): void {
@@ -355,6 +383,68 @@ export class FileKnowledgeBase implements KnowledgeBase {
   private async writeGeneration(): Promise<void> {
     this.assertOpen();
     if (this.version === this.committedVersion) return;
+    await this.holdWriteLock();
+    const originalsBefore = this.originalsStored;
+    let committed = false;
+    try {
+      await this.writeGenerationLocked();
+      committed = true;
+    } finally {
+      // Keep the lock while something this instance wrote (chunks or originals) is still uncommitted. A failed
+      // commit gives it back: usually the folder moved on (reindex elsewhere) and this instance cannot commit.
+      if (!committed || (this.version === this.committedVersion && this.originalsStored === originalsBefore)) {
+        await this.releaseWriteLock();
+      }
+    }
+  }
+
+  /** fsyncs the new originals this commit names (in parallel: the kernel batches the journal writes). */
+  private async syncOriginals(referenced: Set<string>): Promise<void> {
+    const pending = [...this.unsyncedOriginals].filter((f) => referenced.has(f));
+    const dirs = new Set<string>();
+    for (let i = 0; i < pending.length; i += ORIGINAL_SYNC_PARALLELISM) {
+      await Promise.all(
+        pending.slice(i, i + ORIGINAL_SYNC_PARALLELISM).map(async (relative) => {
+          const file = path.join(this.dir, relative);
+          await syncFile(file).catch((e: NodeJS.ErrnoException) => {
+            if (e.code !== 'ENOENT') throw e; // deleted meanwhile: then no generation needs it
+          });
+          dirs.add(path.dirname(file));
+        }),
+      );
+    }
+    for (const dir of dirs) await syncDir(dir).catch(() => undefined);
+    await syncDir(path.join(this.dir, FILES_DIR)).catch(() => undefined);
+    for (const relative of pending) this.unsyncedOriginals.delete(relative);
+  }
+
+  /** @throws AppError KNOWLEDGE_BASE_BUSY */
+  private async holdWriteLock(): Promise<void> {
+    if (!this.writeLock) this.writeLock = await acquireWriteLock(this.dir);
+  }
+
+  private async releaseWriteLock(): Promise<void> {
+    const lock = this.writeLock;
+    this.writeLock = undefined;
+    await lock?.release();
+  }
+
+  /**
+   * Deletes partial generations and stray originals a crashed writer left behind — only when no other process
+   * is writing (then they may be its work in progress), so opening for reading never disturbs a writer.
+   */
+  private async cleanUpAfterCrash(keepGeneration: string | undefined): Promise<void> {
+    const attempt = await tryAcquireWriteLock(this.dir);
+    if (!attempt.held) return;
+    try {
+      await removeOtherGenerations(this.dir, keepGeneration);
+      await this.cleanOriginals();
+    } finally {
+      await attempt.lock.release();
+    }
+  }
+
+  private async writeGenerationLocked(): Promise<void> {
     const onDisk = await readCurrentOrCorrupt(this.dir);
     if ((onDisk?.generation ?? 0) !== this.manifestValue.generation) {
       throw new AppError(
@@ -402,6 +492,7 @@ export class FileKnowledgeBase implements KnowledgeBase {
       files,
     };
     await writeFileDurably(path.join(genDir, GENERATION_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+    await this.syncOriginals(referencedOriginals);
     await syncDir(genDir);
     await syncDir(path.join(this.dir, INDEX_DIR));
     await writeCurrent(this.dir, generation); // the commit point
@@ -504,6 +595,24 @@ async function readCurrentOrCorrupt(dir: string): Promise<{ name: string; genera
     return await readCurrent(dir);
   } catch (e) {
     throw corruptError('CURRENT 文件无法识别', e);
+  }
+}
+
+/** Loads the generation CURRENT names, starting over when a concurrent commit replaced it mid-load. */
+async function loadCurrentGeneration(
+  dir: string,
+  first: string,
+  embedder: Embedder,
+): Promise<{ name: string; state: LoadedState & { vectors: HnswIndex; lexical: Bm25Index } }> {
+  let name = first;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { name, state: await loadGeneration(dir, name, { embedder, withVectors: true }) };
+    } catch (e) {
+      const now = await readCurrentOrCorrupt(dir).catch(() => undefined);
+      if (attempt >= LOAD_ATTEMPTS || !now || now.name === name) throw e;
+      name = now.name;
+    }
   }
 }
 

@@ -92,26 +92,29 @@ export async function runAnswer(
     });
     throw e;
   }
-  if (input.conversationId) {
-    await ctx.conversations.addTurn(user.username, input.conversationId, {
+  // Both files are written in parallel; the in-memory conversation is updated before either write starts.
+  await Promise.all([
+    input.conversationId
+      ? ctx.conversations.addTurn(user.username, input.conversationId, {
+          requestId: input.requestId,
+          question: input.question,
+          answer: result.answer,
+          reasoning: result.reasoning,
+          mode: result.mode,
+          citations: result.citations,
+          at: new Date().toISOString(),
+        })
+      : undefined,
+    ctx.audit.record('ask', user.username, {
       requestId: input.requestId,
+      conversationId: input.conversationId,
       question: input.question,
-      answer: result.answer,
-      reasoning: result.reasoning,
+      query: result.query,
       mode: result.mode,
-      citations: result.citations,
-      at: new Date().toISOString(),
-    });
-  }
-  await ctx.audit.record('ask', user.username, {
-    requestId: input.requestId,
-    conversationId: input.conversationId,
-    question: input.question,
-    query: result.query,
-    mode: result.mode,
-    modeReason: result.modeReason,
-    sources: result.citations.map((c) => ({ n: c.n, docId: c.docId, title: c.title, locator: c.locator, cited: c.cited })),
-    totalMs: result.timings.totalMs,
-  });
+      modeReason: result.modeReason,
+      sources: result.citations.map((c) => ({ n: c.n, docId: c.docId, title: c.title, locator: c.locator, cited: c.cited })),
+      totalMs: result.timings.totalMs,
+    }),
+  ]);
   return result;
 }

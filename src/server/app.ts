@@ -109,7 +109,12 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   if (distDir) app.use(webRoutes(distDir));
 
   const httpServer = createServer(app);
-  io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: 1e6 }) as ChatServer;
+  io = new Server(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: 1e6,
+    // WebSockets are not covered by CORS: refuse browser handshakes from another site (cross-site socket hijacking).
+    allowRequest: (req, callback) => callback(null, isSameOrigin(req.headers.origin, req.headers.host)),
+  }) as ChatServer;
   attachChatHandlers(io, ctx);
 
   const host = deps.host ?? config.server.host;
@@ -156,4 +161,14 @@ async function computeHealth(services: ServerServices, llmStatus: LlmStatusMonit
     llm: { mode: status.mode, model: status.model, reason: status.reason },
     index: { documents: kb.listDocuments().filter((d) => d.status === 'indexed').length, chunks: kb.chunkCount() },
   };
+}
+
+/** True without an Origin header (non-browser clients) or when Origin names the host the request was sent to. */
+function isSameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }

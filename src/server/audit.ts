@@ -1,7 +1,7 @@
 /** Append-only audit trail in `<dataDir>/audit.jsonl`: one JSON object a line, never rewritten. */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SerialQueue } from './fs-util.js';
+import { AppendBatcher } from './fs-util.js';
 
 export type AuditAction =
   | 'login'
@@ -28,21 +28,18 @@ export interface AuditEntry {
 }
 
 export class AuditLog {
-  private readonly writes = new SerialQueue();
+  private readonly writes = new AppendBatcher();
   readonly file: string;
 
   constructor(dataDir: string) {
     this.file = path.join(dataDir, 'audit.jsonl');
   }
 
-  /** Appends one entry; resolves when it is on disk. Failures are reported to `onError`, never to the caller's user. */
+  /** Appends one entry; resolves when it is on disk. @throws the file system error when it cannot be written. */
   record(action: AuditAction, user: string, fields: Record<string, unknown> = {}): Promise<void> {
     const entry: AuditEntry = { at: new Date().toISOString(), action, user, ...fields };
     const line = JSON.stringify(entry) + '\n';
-    return this.writes.run(async () => {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      await appendFile(this.file, line, { mode: 0o600 });
-    });
+    return this.writes.append(this.file, line);
   }
 
   /** Newest first, filtered. Reads the whole file: fine for the size a duty room produces in years (~100 MB max). */

@@ -2,11 +2,11 @@
  * Conversations per user: in memory, replayed from `<dataDir>/conversations/<user>.jsonl` (append-only lines
  * `{type:'turn'|'feedback'|'delete', ...}`) the first time a user is seen.
  */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConversationTurn } from '../answer/types.js';
 import type { ConversationDetail, ConversationSummary, ConversationTurnRecord } from './events.js';
-import { SerialQueue } from './fs-util.js';
+import { AppendBatcher } from './fs-util.js';
 
 /** Earlier turns passed to the answer for follow-up questions; more only dilutes retrieval. */
 export const HISTORY_TURNS = 4;
@@ -28,7 +28,7 @@ interface Conversation {
 export class ConversationStore {
   private readonly byUser = new Map<string, Map<string, Conversation>>();
   private readonly loading = new Map<string, Promise<Map<string, Conversation>>>();
-  private readonly writes = new SerialQueue();
+  private readonly writes = new AppendBatcher();
   private readonly dir: string;
 
   constructor(dataDir: string) {
@@ -97,10 +97,7 @@ export class ConversationStore {
   }
 
   private append(user: string, line: Line): Promise<void> {
-    return this.writes.run(async () => {
-      await mkdir(this.dir, { recursive: true });
-      await appendFile(this.fileFor(user), JSON.stringify(line) + '\n', { mode: 0o600 });
-    });
+    return this.writes.append(this.fileFor(user), JSON.stringify(line) + '\n');
   }
 
   private load(user: string): Promise<Map<string, Conversation>> {

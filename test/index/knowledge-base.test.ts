@@ -186,6 +186,29 @@ describe('file knowledge base', () => {
     await again.close();
   });
 
+  it('regression: re-storing a changed original and dying before commit leaves the committed original intact', async () => {
+    // storeOriginal used to overwrite files/<docId>/<name> in place, so the committed generation named new bytes.
+    const dir = await tempDir();
+    const kb = await openKnowledgeBase({ dir, embedder });
+    const [a] = docs;
+    const v1 = Buffer.from('第一版原文');
+    const storedV1 = await kb.storeOriginal(a.doc.id, 'plan.md', v1);
+    kb.putDocument({ ...a.doc, storedFile: storedV1 }, a.chunks, await embedDoc(embedder, a));
+    await kb.commit();
+    const storedV2 = await kb.storeOriginal(a.doc.id, 'plan.md', Buffer.from('第二版原文'));
+    expect(storedV2).not.toBe(storedV1);
+    expect(await readFile(path.join(dir, storedV1))).toEqual(v1);
+    await kb.close(); // no commit: as if killed here
+
+    const again = await openKnowledgeBase({ dir, embedder });
+    expect(again.getDocument(a.doc.id)?.storedFile).toBe(storedV1);
+    expect(await readFile(path.join(dir, storedV1))).toEqual(v1);
+    await expect(readFile(path.join(dir, storedV2))).rejects.toThrow(); // the uncommitted version was a stray
+    // Storing identical bytes again yields the same name (content-addressed), so nothing is duplicated.
+    expect(await again.storeOriginal(a.doc.id, 'plan.md', v1)).toBe(storedV1);
+    await again.close();
+  });
+
   it('refuses an index built with another embedder and tells to run yingji reindex', async () => {
     const dir = await tempDir();
     const kb = await openKnowledgeBase({ dir, embedder });

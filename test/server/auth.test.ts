@@ -121,6 +121,18 @@ describe('auth and roles over the real server', () => {
     await expect(server.socket()).rejects.toThrow(/登录/);
   });
 
+  it('refuses a socket handshake from another site even with a valid cookie', async () => {
+    const { io } = await import('socket.io-client');
+    const socket = io(server.url, { transports: ['websocket'], extraHeaders: { cookie: officer, origin: 'http://evil.example' }, reconnection: false, forceNew: true });
+    await expect(
+      new Promise((resolve, reject) => {
+        socket.once('connect', () => resolve('connected'));
+        socket.once('connect_error', reject);
+      }),
+    ).rejects.toThrow();
+    socket.close();
+  });
+
   it('voids sessions after a password change and after the user is removed', async () => {
     const cookie = await server.userCookie('sunqi', 'trainer');
     const res = await server.api('/api/users/sunqi', { method: 'PUT', cookie: admin, json: { password: 'sunqi-new-password' } });

@@ -9,7 +9,13 @@ import { cjkBigrams, tokenize, tokenizeQuery } from './chinese-tokenizer.js';
 
 export const BUILTIN_EMBEDDER_DIMENSIONS = 512;
 /** Bump the version whenever tokenisation, weights or hashing change: stored vectors then need `yingji reindex`. */
-export const BUILTIN_EMBEDDER_ID = `builtin-hash-v1-${BUILTIN_EMBEDDER_DIMENSIONS}`;
+const BUILTIN_EMBEDDER_VERSION = 'v1';
+export const BUILTIN_EMBEDDER_ID = builtinEmbedderId(BUILTIN_EMBEDDER_DIMENSIONS);
+
+/** The id recorded in manifests for the built-in embedder at `dimensions`. */
+export function builtinEmbedderId(dimensions: number): string {
+  return `builtin-hash-${BUILTIN_EMBEDDER_VERSION}-${dimensions}`;
+}
 
 /** IDF for words missing from jieba's table (mostly domain compounds such as 危险化学品): specific, but not the rarest. */
 const UNKNOWN_WORD_IDF = 10;
@@ -96,27 +102,37 @@ function embed(words: string[], bigrams: string[], dims: number): number[] {
   return toUnitArray(v);
 }
 
-/** Embeds one passage synchronously (the Embedder methods wrap this). */
-export function embedPassage(text: string): number[] {
-  return embed(tokenize(text), cjkBigrams(text), BUILTIN_EMBEDDER_DIMENSIONS);
+/**
+ * Embeds one passage synchronously (the Embedder methods wrap this). Its jieba segmentation is cached per
+ * line (chinese-tokenizer.ts), so the lexical index tokenising the same chunk right after costs little.
+ */
+export function embedPassage(text: string, dimensions = BUILTIN_EMBEDDER_DIMENSIONS): number[] {
+  return embed(tokenize(text), cjkBigrams(text), dimensions);
 }
 
 /** Embeds a question: interrogatives are dropped so "什么是X" lands near passages about X. */
-export function embedQuestion(text: string): number[] {
+export function embedQuestion(text: string, dimensions = BUILTIN_EMBEDDER_DIMENSIONS): number[] {
   const bigrams = cjkBigrams(text).filter((b) => !QUERY_BIGRAM_STOPS.has(b));
-  return embed(tokenizeQuery(text), bigrams, BUILTIN_EMBEDDER_DIMENSIONS);
+  return embed(tokenizeQuery(text), bigrams, dimensions);
+}
+
+export interface BuiltinEmbedderOptions {
+  /** Hash buckets (vector length); default BUILTIN_EMBEDDER_DIMENSIONS. Part of the id. */
+  dimensions?: number;
 }
 
 /** The built-in embedder: no model file, ~1 ms per 500-character passage. */
-export function createBuiltinEmbedder(): Embedder {
+export function createBuiltinEmbedder(options: BuiltinEmbedderOptions = {}): Embedder {
+  const dimensions = options.dimensions ?? BUILTIN_EMBEDDER_DIMENSIONS;
+  if (!Number.isInteger(dimensions) || dimensions < 16) throw new RangeError(`builtin embedder: invalid dimensions ${dimensions}`);
   return {
-    id: BUILTIN_EMBEDDER_ID,
-    dimensions: BUILTIN_EMBEDDER_DIMENSIONS,
+    id: builtinEmbedderId(dimensions),
+    dimensions,
     async embedDocuments(texts: string[]): Promise<number[][]> {
-      return texts.map(embedPassage);
+      return texts.map((t) => embedPassage(t, dimensions));
     },
     async embedQuery(text: string): Promise<number[]> {
-      return embedQuestion(text);
+      return embedQuestion(text, dimensions);
     },
   };
 }

@@ -59,12 +59,48 @@ function normalizeToken(raw: string, extraStops?: ReadonlySet<string>): string |
   return token;
 }
 
-/** Index-side tokens: jieba search mode, lower-cased, punctuation/whitespace/stopwords dropped (duplicates kept: they are term frequency). */
-export function tokenize(text: string): string[] {
+/**
+ * Lines tokenised recently, so the built-in embedder and the lexical index (which see the same chunk text
+ * within moments of each other during ingestion) pay for jieba once. FIFO-bounded: ~8k lines of ~100
+ * characters is a few MB, and one law's lines fit, so each chunk is segmented once per ingest.
+ */
+const LINE_CACHE_MAX_ENTRIES = 8192;
+/** Lines shorter than this are cheap to segment and not worth a cache slot. */
+const LINE_CACHE_MIN_CHARS = 4;
+const lineCache = new Map<string, readonly string[]>();
+
+function lineTokens(line: string): readonly string[] {
+  const cacheable = line.length >= LINE_CACHE_MIN_CHARS;
+  if (cacheable) {
+    const hit = lineCache.get(line);
+    if (hit) return hit;
+  }
   const out: string[] = [];
-  for (const raw of getJieba().cutForSearch(text, true)) {
+  for (const raw of getJieba().cutForSearch(line, true)) {
     const token = normalizeToken(raw);
     if (token !== undefined) out.push(token);
+  }
+  if (cacheable) {
+    if (lineCache.size >= LINE_CACHE_MAX_ENTRIES) lineCache.delete(lineCache.keys().next().value as string);
+    lineCache.set(line, out);
+  }
+  return out;
+}
+
+/**
+ * Index-side tokens: jieba search mode, lower-cased, punctuation/whitespace/stopwords dropped (duplicates kept:
+ * they are term frequency). Segmented line by line — jieba never joins words across a line break, so the
+ * tokens equal those of the whole text — which lets differently framed texts (embedding text vs. chunk text)
+ * share the cached lines.
+ */
+export function tokenize(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (end > start) for (const token of lineTokens(text.slice(start, end))) out.push(token);
+    start = end + 1;
   }
   return out;
 }

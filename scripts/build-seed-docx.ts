@@ -1,6 +1,6 @@
 /**
  * Builds seeds/duty-handbook-sample.docx, the one seed in Word format, so DOCX ingestion (Word heading
- * styles, a real table, core-properties title) is exercised on first run. Run: npx tsx seeds/build-docx.ts
+ * styles, a real table, core-properties title) is exercised on first run. Run: npx tsx scripts/build-seed-docx.ts
  * The generated file is committed; re-run only after editing the text below.
  */
 import { writeFile } from 'node:fs/promises';
@@ -71,6 +71,6 @@ const doc = new Document({
   sections: [{ children: [new Paragraph({ text: NOTICE }), ...CONTENT.map(toDocx)] }],
 });
 
-const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'duty-handbook-sample.docx');
+const out = path.join(path.dirname(fileURLToPath(import.meta.url)), '../seeds/duty-handbook-sample.docx');
 await writeFile(out, await Packer.toBuffer(doc));
 console.log(`wrote ${out}`);
