@@ -4,6 +4,8 @@ import { loadConfig } from './config.js';
 import { toAppError } from './core/errors.js';
 import { openServices } from './main.js';
 import { registerAskCommand } from './cli/ask.js';
+import { registerBackupCommands } from './cli/backup.js';
+import { registerDoctorCommand } from './cli/doctor.js';
 import type { CliContext } from './cli/context.js';
 import { registerEvalCommand } from './cli/eval.js';
 import { registerKnowledgeCommands } from './cli/knowledge.js';
@@ -22,6 +24,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerEvalCommand(program, ctx);
   registerServeCommand(program, ctx);
   registerUserCommand(program, ctx);
+  registerDoctorCommand(program, ctx);
+  registerBackupCommands(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -2,7 +2,9 @@
  * Okapi BM25 over token ids with postings lists in typed arrays.
  * Memory: 8 bytes per (document, distinct term) posting plus ~100 bytes per vocabulary term, so
  * 60k chunks / 12 M tokens (~6 M postings) stay around 100 MB. Removal is lazy: the label is marked
- * dead and its postings are skipped, then purged when dead postings exceed a third of all postings.
+ * dead and its postings are skipped, then purged when dead postings exceed a third of all postings; document
+ * frequencies are recounted from the postings at the next search after a removal (one pass, tens of ms),
+ * so no per-document term list is kept — that list cost more memory and load time than it saved.
  */
 
 const K1 = 1.2;
@@ -29,14 +31,21 @@ export class Bm25Index {
   private docFreq = new Uint32Array(1024);
   /** Per label: token count (0 for labels never added). */
   private docLength = new Uint32Array(1024);
-  /** Per label: distinct term ids, needed to update docFreq on removal. */
-  private docTerms: (Uint32Array | undefined)[] = [];
+  /** Per label: distinct terms (postings it owns), for the dead-postings count on removal. */
+  private docDistinct = new Uint32Array(1024);
+  /** docFreq still counts removed documents; recount before it is read. */
+  private docFreqStale = false;
   private alive = new Uint8Array(1024);
   private liveDocs = 0;
   private liveTokens = 0;
   private totalPostings = 0;
   private deadPostings = 0;
   private scores = new Float64Array(0);
+  /** Labels with a non-zero score in the running search (reused, so a query allocates no arrays). */
+  private touched = new Uint32Array(0);
+  /** Per label: BM25 length normalisation K1·(1−B+B·len/avgLen); rebuilt lazily after the index changes. */
+  private norms = new Float32Array(0);
+  private normsValid = false;
   private tfScratch = new Uint32Array(0);
 
   /** Number of live documents. */
@@ -47,7 +56,7 @@ export class Bm25Index {
   /** Live documents containing `term` (0 when unknown). */
   documentFrequency(term: string): number {
     const id = this.termIds.get(term);
-    return id === undefined ? 0 : this.docFreq[id];
+    return id === undefined ? 0 : this.freshDocFreq()[id];
   }
 
   has(label: number): boolean {
@@ -68,29 +77,29 @@ export class Bm25Index {
       if (scratch[id]++ === 0) seen.push(id);
     }
     this.ensureLabel(label);
-    const distinct = Uint32Array.from(seen);
     for (const termId of seen) {
       this.appendPosting(termId, label, scratch[termId]);
       this.docFreq[termId]++;
       scratch[termId] = 0;
     }
-    this.docTerms[label] = distinct;
+    this.docDistinct[label] = seen.length;
     this.docLength[label] = tokens.length;
     this.alive[label] = 1;
     this.liveDocs++;
     this.liveTokens += tokens.length;
+    this.normsValid = false;
   }
 
   /** Drops a document; false when the label is not live. */
   remove(label: number): boolean {
     if (!this.has(label)) return false;
-    const distinct = this.docTerms[label];
-    if (distinct) for (const termId of distinct) this.docFreq[termId]--;
     this.alive[label] = 0;
     this.liveDocs--;
     this.liveTokens -= this.docLength[label];
-    this.deadPostings += distinct?.length ?? 0;
-    this.docTerms[label] = undefined;
+    this.deadPostings += this.docDistinct[label];
+    this.docDistinct[label] = 0;
+    this.docFreqStale = true;
+    this.normsValid = false;
     if (this.deadPostings > this.totalPostings * COMPACT_DEAD_SHARE) this.compact();
     return true;
   }
@@ -98,35 +107,54 @@ export class Bm25Index {
   /** Top-k labels by BM25; `weight` multiplies each term's contribution. Unknown terms are ignored. */
   search(query: WeightedTerm[], k: number): { label: number; score: number }[] {
     if (k <= 0 || this.liveDocs === 0) return [];
+    const docFreq = this.freshDocFreq();
     const merged = new Map<number, number>();
     for (const { term, weight } of query) {
       const id = this.termIds.get(term);
-      if (id === undefined || !(weight > 0) || this.docFreq[id] === 0) continue;
+      if (id === undefined || !(weight > 0) || docFreq[id] === 0) continue;
       merged.set(id, (merged.get(id) ?? 0) + weight);
     }
     if (merged.size === 0) return [];
-    if (this.scores.length < this.alive.length) this.scores = new Float64Array(this.alive.length);
+    const labelCount = this.alive.length;
+    if (this.scores.length < labelCount) this.scores = new Float64Array(labelCount);
+    if (this.touched.length < labelCount) this.touched = new Uint32Array(labelCount);
+    const norms = this.currentNorms();
     const scores = this.scores;
-    const touched: number[] = [];
+    const touched = this.touched;
+    const alive = this.alive;
+    const checkAlive = this.deadPostings > 0;
+    let touchedCount = 0;
     const n = this.liveDocs;
-    const avgLength = this.liveTokens / n || 1;
-    for (const [termId, weight] of merged) {
+    // Rarest terms first: their postings are short, and the float sums come out in a fixed order.
+    const order = [...merged].sort((a, b) => this.docFreq[a[0]] - this.docFreq[b[0]] || a[0] - b[0]);
+    for (const [termId, weight] of order) {
       const df = this.docFreq[termId];
       const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+      const factor = weight * idf * (K1 + 1);
       const list = this.postings[termId];
       const end = this.postingCount[termId] * 2;
       for (let p = 0; p < end; p += 2) {
         const label = list[p];
-        if (this.alive[label] === 0) continue;
+        if (checkAlive && alive[label] === 0) continue;
         const tf = list[p + 1];
-        const norm = K1 * (1 - B + (B * this.docLength[label]) / avgLength);
-        if (scores[label] === 0) touched.push(label);
-        scores[label] += (weight * idf * (tf * (K1 + 1))) / (tf + norm);
+        if (scores[label] === 0) touched[touchedCount++] = label;
+        scores[label] += (factor * tf) / (tf + norms[label]);
       }
     }
-    const top = selectTop(touched, scores, Math.floor(k));
-    for (const label of touched) scores[label] = 0;
+    const top = selectTop(touched, touchedCount, scores, Math.floor(k));
+    for (let i = 0; i < touchedCount; i++) scores[touched[i]] = 0;
     return top;
+  }
+
+  /** Length normalisation per label for the current average length (O(labels) after a change, else free). */
+  private currentNorms(): Float32Array {
+    const labelCount = this.alive.length;
+    if (this.normsValid && this.norms.length >= labelCount) return this.norms;
+    if (this.norms.length < labelCount) this.norms = new Float32Array(labelCount);
+    const avgLength = this.liveTokens / this.liveDocs || 1;
+    for (let l = 0; l < labelCount; l++) this.norms[l] = K1 * (1 - B + (B * this.docLength[l]) / avgLength);
+    this.normsValid = true;
+    return this.norms;
   }
 
   /** Serialises to a compact little-endian binary (dead postings are dropped). */
@@ -183,37 +211,28 @@ export class Bm25Index {
     w += labelCount;
     index.postingCount = data.slice(w, w + termCount);
     index.docFreq = new Uint32Array(Math.max(termCount, 1));
+    index.docDistinct = new Uint32Array(Math.max(labelCount, 1));
     w += termCount;
     // Postings share one copied buffer; a list that grows later moves to its own array.
     const all = data.slice(w, w + totalPostings * 2);
-    const termsPerLabel = new Uint32Array(labelCount);
+    const alive = index.alive;
+    const docDistinct = index.docDistinct;
     let offset = 0;
     for (let t = 0; t < termCount; t++) {
       const len = index.postingCount[t] * 2;
-      const list = all.subarray(offset, offset + len);
-      index.postings.push(list);
+      index.postings.push(all.subarray(offset, offset + len));
       index.docFreq[t] = len / 2;
-      for (let p = 0; p < len; p += 2) {
-        const label = list[p];
-        if (label >= labelCount || index.alive[label] !== 1) throw new Error('lexical index: posting for an unknown document');
-        termsPerLabel[label]++;
+      for (let p = offset; p < offset + len; p += 2) {
+        const label = all[p];
+        if (label >= labelCount || alive[label] !== 1) throw new Error('lexical index: posting for an unknown document');
+        docDistinct[label]++;
       }
       offset += len;
     }
-    // Rebuild the per-document distinct-term lists that removal needs.
-    const filled = new Uint32Array(labelCount);
     for (let l = 0; l < labelCount; l++) {
-      if (index.alive[l] === 1) {
-        index.docTerms[l] = new Uint32Array(termsPerLabel[l]);
+      if (alive[l] === 1) {
         index.liveDocs++;
         index.liveTokens += index.docLength[l];
-      }
-    }
-    for (let t = 0; t < termCount; t++) {
-      const list = index.postings[t];
-      for (let p = 0; p < list.length; p += 2) {
-        const label = list[p];
-        (index.docTerms[label] as Uint32Array)[filled[label]++] = t;
       }
     }
     index.totalPostings = totalPostings;
@@ -249,10 +268,26 @@ export class Bm25Index {
     this.totalPostings++;
   }
 
+  /** docFreq, recounted from the live postings first if a removal made it stale. */
+  private freshDocFreq(): Uint32Array {
+    if (!this.docFreqStale) return this.docFreq;
+    const alive = this.alive;
+    for (let t = 0; t < this.terms.length; t++) {
+      const list = this.postings[t];
+      const end = this.postingCount[t] * 2;
+      let df = 0;
+      for (let p = 0; p < end; p += 2) df += alive[list[p]];
+      this.docFreq[t] = df;
+    }
+    this.docFreqStale = false;
+    return this.docFreq;
+  }
+
   private ensureLabel(label: number): void {
     if (label < this.alive.length) return;
     const size = Math.max(label + 1, this.alive.length * 2);
     this.docLength = grow(this.docLength, size);
+    this.docDistinct = grow(this.docDistinct, size);
     const alive = new Uint8Array(size);
     alive.set(this.alive);
     this.alive = alive;
@@ -284,6 +319,7 @@ export class Bm25Index {
     for (let l = 0; l < this.alive.length; l++) if (this.alive[l] === 0) this.docLength[l] = 0;
     this.totalPostings = total;
     this.deadPostings = 0;
+    this.normsValid = false;
   }
 }
 
@@ -294,10 +330,11 @@ function grow(array: Uint32Array, minSize: number): Uint32Array<ArrayBuffer> {
 }
 
 /** Top-k by score with a size-k min-heap: O(n log k). */
-function selectTop(labels: number[], scores: Float64Array, k: number): { label: number; score: number }[] {
+function selectTop(labels: Uint32Array, count: number, scores: Float64Array, k: number): { label: number; score: number }[] {
   const heap: number[] = [];
   const less = (a: number, b: number): boolean => scores[a] < scores[b] || (scores[a] === scores[b] && a > b);
-  for (const label of labels) {
+  for (let n = 0; n < count; n++) {
+    const label = labels[n];
     if (heap.length < k) {
       heap.push(label);
       let i = heap.length - 1;

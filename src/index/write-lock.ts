@@ -1,5 +1,5 @@
 /**
- * Single-writer lock for a knowledge folder: `<dir>/write.lock` holds the writer's pid, host and a random
+ * Single-writer lock for a knowledge folder: `<dir>/index/write.lock` holds the writer's pid, host and a random
  * token. A knowledge base takes it when it first stores an original or commits, and gives it back once
  * everything it wrote is committed; the cleanup at open (which deletes partial generations and stray
  * originals a writer may still need) runs only when it can take the lock. Reading never needs it, so a
@@ -8,16 +8,21 @@
  * Acquisition is atomic: the lock content is written to a private temp file and hard-linked to
  * `write.lock` (link fails with EEXIST when someone holds it). A lock whose pid is dead on this host is stale
  * (the writer was killed): it is renamed aside — so two processes cannot both "break" it and then delete each
- * other's fresh lock — checked once more, and removed.
+ * other's fresh lock — checked once more, and removed. The lock lives in `index/` (which backups copy only
+ * the current generation of, so a restored folder never inherits a lock); its scratch files sit beside the
+ * folder's other temp files with a `.tmp` suffix, which backups skip.
  */
 import { randomBytes } from 'node:crypto';
-import { link, readFile, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
 import { writeFileDurably } from './generation-store.js';
 
-export const WRITE_LOCK_FILE = 'write.lock';
+/** The lock file, relative to the knowledge folder. */
+export const WRITE_LOCK_FILE = 'index/write.lock';
+/** Its name inside index/ (generation clean-up leaves it alone). */
+export const WRITE_LOCK_NAME = 'write.lock';
 /** Breaking a stale lock races with other breakers; a few rounds settle it. */
 const ACQUIRE_ATTEMPTS = 4;
 
@@ -44,15 +49,16 @@ export async function acquireWriteLock(dir: string): Promise<WriteLock> {
   throw new AppError(
     'KNOWLEDGE_BASE_BUSY',
     `另一个 yingji 进程（pid ${owner.pid}${owner.host !== os.hostname() ? `，主机 ${owner.host}` : ''}）正在写入知识库 ${dir}，本次修改未保存。` +
-      '请等它完成后重试；若确认该进程已不存在，可删除 write.lock 文件。',
+      '请等它完成后重试；若确认该进程已不存在，可删除知识库目录中的 index/write.lock 文件。',
   );
 }
 
 /** Like acquireWriteLock, but reports a live holder instead of throwing. */
 export async function tryAcquireWriteLock(dir: string): Promise<{ held: true; lock: WriteLock } | { held: false; owner: LockOwner }> {
   const file = path.join(dir, WRITE_LOCK_FILE);
+  await mkdir(path.dirname(file), { recursive: true });
   const me: LockOwner = { pid: process.pid, host: os.hostname(), token: randomBytes(8).toString('hex'), acquiredAt: new Date().toISOString() };
-  const tmp = `${file}.${me.token}.tmp`;
+  const tmp = path.join(dir, `${WRITE_LOCK_NAME}.${me.token}.tmp`);
   await writeFileDurably(tmp, JSON.stringify(me) + '\n');
   try {
     for (let attempt = 1; ; attempt++) {
@@ -65,7 +71,7 @@ export async function tryAcquireWriteLock(dir: string): Promise<{ held: true; lo
       const owner = await readOwner(file);
       if (owner && isAlive(owner)) return { held: false, owner };
       if (attempt >= ACQUIRE_ATTEMPTS) return { held: false, owner: owner ?? { pid: 0, host: '?', token: '', acquiredAt: '' } };
-      await breakStaleLock(file);
+      await breakStaleLock(dir, file);
     }
   } finally {
     await unlink(tmp).catch(() => undefined);
@@ -107,8 +113,8 @@ function isAlive(owner: LockOwner): boolean {
   }
 }
 
-async function breakStaleLock(file: string): Promise<void> {
-  const aside = `${file}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+async function breakStaleLock(dir: string, file: string): Promise<void> {
+  const aside = path.join(dir, `${WRITE_LOCK_NAME}.stale-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   try {
     await rename(file, aside);
   } catch {

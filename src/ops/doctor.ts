@@ -73,7 +73,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   });
   await guard('embedder', '索引向量化方式与配置一致', async () => checkEmbedder(config, deps.embedder, inspection));
   await guard('ollama', 'Ollama 服务', async () => checkOllama(config, await deps.chatModel.health()));
-  await guard('ocr', '扫描件 OCR 程序', async () => checkOcr(config, await deps.findMissingOcrPrograms(), deps.ocrInstallHint));
+  await guard('ocr', '扫描件 OCR 程序', async () => checkOcr(config, config.ocr === 'off' ? [] : await deps.findMissingOcrPrograms(), deps.ocrInstallHint));
   await guard('disk', '磁盘剩余空间', () => checkDisk(config.dataDir));
 
   const failures = checks.filter((c) => c.status === 'fail').length;

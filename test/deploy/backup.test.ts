@@ -56,7 +56,8 @@ describe('yingji backup / restore', () => {
     const run = await runYingji(['restore', snapshot, '--data', target]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('已从');
-    expect(await statsOf(target)).toMatchObject({ documents: (await statsOf(live)).documents, chunks: (await statsOf(live)).chunks });
+    const liveStats = await statsOf(live);
+    expect(await statsOf(target)).toMatchObject({ documents: liveStats.documents, chunks: liveStats.chunks });
     expect(await searchIds(target)).toEqual(await searchIds(live));
     for (const file of ['users.json', 'audit.jsonl', 'session-secret']) {
       expect(await readFile(path.join(target, file), 'utf8'), file).toBe(await readFile(path.join(live, file), 'utf8'));

@@ -151,13 +151,19 @@ interface RunResult {
 /** Runs a program to completion; rejects on spawn failure, non-zero exit, timeout or abort. */
 function run(program: string, args: string[], opts: { timeoutMs: number; signal?: AbortSignal }): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], signal: opts.signal, timeout: opts.timeoutMs });
+    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], signal: opts.signal });
+    // Our own timer (not spawn's `timeout`), so a program that failed to start does not keep the process alive.
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     child.on('close', (code, sig) => {
+      clearTimeout(timer);
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       // pdftoppm -v exits 0 on new poppler and 99 on old ones, but always prints its version.
