@@ -119,13 +119,19 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
     .description('用当前配置的向量化方式重建索引（切换 EMBEDDER 后运行）；完成前旧索引照常可用')
     .action(async (_opts: unknown, cmd: Command) => {
       const config = ctx.loadConfig(cmd.optsWithGlobals());
-      const render = createProgressRenderer(ctx.err);
       const started = Date.now();
+      const tty = Boolean(ctx.err.isTTY);
+      let lastDecile = -1;
       const result = await rebuildKnowledgeBase({
         dir: config.dataDir,
         embedder: await createEmbedder(config),
-        onProgress: (done: number, total: number) =>
-          render({ phase: 'file-done', filesDone: done, filesTotal: total, chunks: 0, elapsedMs: Date.now() - started }),
+        onProgress: (done: number, total: number) => {
+          const secs = ((Date.now() - started) / 1000).toFixed(1);
+          const decile = total ? Math.floor((done / total) * 10) : 10;
+          if (tty) ctx.err.write(`\r\x1b[K重建索引 ${done}/${total} 段 · ${secs}s${done === total ? '\n' : ''}`);
+          else if (decile !== lastDecile || done === total) ctx.err.write(`重建索引 ${done}/${total} 段 · ${secs}s\n`);
+          lastDecile = decile;
+        },
       });
       ctx.out.write(`索引已重建：${result.documents} 份文档，${result.chunks} 个段落，用时 ${((Date.now() - started) / 1000).toFixed(1)} 秒\n`);
     });

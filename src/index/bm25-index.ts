@@ -13,6 +13,13 @@ const MAGIC = 0x35324d42; // 'BM25' little-endian
 const FORMAT_VERSION = 1;
 const HEADER_WORDS = 6;
 const INITIAL_POSTINGS = 2;
+/**
+ * A term in more than this share of documents may be pruned (see search): in a large index such terms
+ * (titles' 条例, 管理, 政府 … sit in 20–60 % of chunks) hold most postings a query walks, yet barely move scores.
+ */
+const PRUNE_MIN_DF_SHARE = 0.02;
+/** Binary-search a long list for each candidate when candidates × this < list length; else walk the list. */
+const SEEK_COST_FACTOR = 24;
 /** Purge dead postings once they are this share of all postings (keeps search time and memory bounded). */
 const COMPACT_DEAD_SHARE = 1 / 3;
 
@@ -46,6 +53,8 @@ export class Bm25Index {
   /** Per label: BM25 length normalisation K1·(1−B+B·len/avgLen); rebuilt lazily after the index changes. */
   private norms = new Float32Array(0);
   private normsValid = false;
+  /** Every posting list is ascending by label (true while labels are added in increasing order, as the store does). */
+  private postingsSorted = true;
   private tfScratch = new Uint32Array(0);
 
   /** Number of live documents. */
@@ -127,18 +136,49 @@ export class Bm25Index {
     const n = this.liveDocs;
     // Rarest terms first: their postings are short, and the float sums come out in a fixed order.
     const order = [...merged].sort((a, b) => this.docFreq[a[0]] - this.docFreq[b[0]] || a[0] - b[0]);
-    for (const [termId, weight] of order) {
+    const factors = order.map(([termId, weight]) => {
       const df = this.docFreq[termId];
-      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-      const factor = weight * idf * (K1 + 1);
+      return weight * Math.log(1 + (n - df + 0.5) / (df + 0.5)) * (K1 + 1);
+    });
+    // remaining[i]: the most terms i.. can add to any document (each adds less than its factor: tf/(tf+norm) < 1).
+    const remaining = new Float64Array(order.length + 1);
+    for (let i = order.length - 1; i >= 0; i--) remaining[i] = remaining[i + 1] + factors[i];
+    const wanted = Math.floor(k);
+    const pruneFrom = Math.max(1, n * PRUNE_MIN_DF_SHARE);
+    // MaxScore pruning, exact: once the k-th best score so far exceeds what all remaining (common) terms could
+    // add, no untouched document can reach the top k, so those terms only update the documents already scored.
+    let candidatesOnly = false;
+    for (let i = 0; i < order.length; i++) {
+      const termId = order[i][0];
+      const factor = factors[i];
       const list = this.postings[termId];
       const end = this.postingCount[termId] * 2;
-      for (let p = 0; p < end; p += 2) {
-        const label = list[p];
-        if (checkAlive && alive[label] === 0) continue;
-        const tf = list[p + 1];
-        if (scores[label] === 0) touched[touchedCount++] = label;
-        scores[label] += (factor * tf) / (tf + norms[label]);
+      if (!candidatesOnly && touchedCount >= wanted && this.docFreq[termId] >= pruneFrom) {
+        candidatesOnly = kthScore(touched, touchedCount, scores, wanted) > remaining[i];
+      }
+      if (!candidatesOnly) {
+        for (let p = 0; p < end; p += 2) {
+          const label = list[p];
+          if (checkAlive && alive[label] === 0) continue;
+          const tf = list[p + 1];
+          if (scores[label] === 0) touched[touchedCount++] = label;
+          scores[label] += (factor * tf) / (tf + norms[label]);
+        }
+      } else if (this.postingsSorted && touchedCount * SEEK_COST_FACTOR < end / 2) {
+        for (let c = 0; c < touchedCount; c++) {
+          const label = touched[c];
+          const p = findPosting(list, end, label);
+          if (p < 0) continue;
+          const tf = list[p + 1];
+          scores[label] += (factor * tf) / (tf + norms[label]);
+        }
+      } else {
+        for (let p = 0; p < end; p += 2) {
+          const label = list[p];
+          if (scores[label] === 0) continue; // not a candidate (dead labels never are)
+          const tf = list[p + 1];
+          scores[label] += (factor * tf) / (tf + norms[label]);
+        }
       }
     }
     const top = selectTop(touched, touchedCount, scores, Math.floor(k));
@@ -222,10 +262,13 @@ export class Bm25Index {
       const len = index.postingCount[t] * 2;
       index.postings.push(all.subarray(offset, offset + len));
       index.docFreq[t] = len / 2;
+      let previous = -1;
       for (let p = offset; p < offset + len; p += 2) {
         const label = all[p];
         if (label >= labelCount || alive[label] !== 1) throw new Error('lexical index: posting for an unknown document');
         docDistinct[label]++;
+        if (label < previous) index.postingsSorted = false;
+        previous = label;
       }
       offset += len;
     }
@@ -262,6 +305,7 @@ export class Bm25Index {
       this.postings[termId] = bigger;
       list = bigger;
     }
+    if (at > 0 && list[at - 2] > label) this.postingsSorted = false;
     list[at] = label;
     list[at + 1] = tf;
     this.postingCount[termId]++;
@@ -327,6 +371,51 @@ function grow(array: Uint32Array, minSize: number): Uint32Array<ArrayBuffer> {
   const bigger = new Uint32Array(Math.max(minSize, array.length * 2));
   bigger.set(array);
   return bigger;
+}
+
+/** Index of `label` in an ascending [label, tf, …] list (binary search), or -1. */
+function findPosting(list: Uint32Array, end: number, label: number): number {
+  let lo = 0;
+  let hi = end / 2;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid * 2] < label) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo * 2 < end && list[lo * 2] === label ? lo * 2 : -1;
+}
+
+/** The k-th highest score among the candidates (a size-k min-heap of scores). */
+function kthScore(labels: Uint32Array, count: number, scores: Float64Array, k: number): number {
+  const heap = new Float64Array(k);
+  let size = 0;
+  for (let n = 0; n < count; n++) {
+    const s = scores[labels[n]];
+    if (size < k) {
+      let i = size++;
+      heap[i] = s;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (heap[parent] <= heap[i]) break;
+        [heap[i], heap[parent]] = [heap[parent], heap[i]];
+        i = parent;
+      }
+    } else if (s > heap[0]) {
+      heap[0] = s;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < size && heap[l] < heap[m]) m = l;
+        if (r < size && heap[r] < heap[m]) m = r;
+        if (m === i) break;
+        [heap[i], heap[m]] = [heap[m], heap[i]];
+        i = m;
+      }
+    }
+  }
+  return size < k ? 0 : heap[0];
 }
 
 /** Top-k by score with a size-k min-heap: O(n log k). */

@@ -5,12 +5,17 @@
  *   CURRENT                      names the live generation, e.g. `gen-000012`
  *   index/gen-000012/manifest.json  Manifest + nextLabel + size and sha256 of every file below
  *   index/gen-000012/docs.json      SourceDoc[]
- *   index/gen-000012/chunks.jsonl   one `{"label":n,"chunk":Chunk}` per line, grouped by document
+ *   index/gen-000012/chunks.jsonl   one `{"label":n,"id":chunkId,"doc":docId,"chunk":Chunk}` per line, grouped by
+ *                                   document in docs.json order. label/id/doc lead the line so open() reads
+ *                                   them without parsing the chunk; chunks are parsed when first asked for.
+ *                                   (Lines of the older `{"label":n,"chunk":Chunk}` form load too.)
  *   index/gen-000012/vectors.hnsw   hnswlib graph (+ vectors.hnsw.deleted: uint32 deleted labels)
  *   index/gen-000012/lexical.bin    BM25 postings (bm25-index.ts format)
  *   files/<docId>/<sha256-16>-<name>  stored originals, content-addressed: storing a new version never
  *                                   overwrites bytes an older generation still names
- *   write.lock                      single-writer lock (write-lock.ts)
+ *   index/write.lock                single-writer lock (write-lock.ts)
+ *   originals.pending               exists while originals may be stored but not committed: open() then
+ *                                   looks for strays under files/ (a scan of every document folder)
  *
  * Labels are allocated monotonically and never reused, so a stale label can never point at a new chunk.
  */
@@ -25,6 +30,7 @@ import {
   GENERATION_MANIFEST,
   INDEX_DIR,
   digestFile,
+  digestFileInWorker,
   ensureDir,
   generationName,
   highestGenerationOnDisk,
@@ -34,10 +40,12 @@ import {
   syncDir,
   syncFile,
   writeCurrent,
+  writeBuffersDurably,
   writeFileDurably,
   type FileDigest,
 } from './generation-store.js';
-import { HnswIndex, deletedSidecarPath } from './hnsw-index.js';
+import { deletedSidecarPath } from './hnsw-index.js';
+import { ThreadedHnswIndex } from './threaded-hnsw-index.js';
 import { acquireWriteLock, tryAcquireWriteLock, type WriteLock } from './write-lock.js';
 import { KNOWLEDGE_FORMAT_VERSION, type KnowledgeBase, type Manifest } from './knowledge-base.js';
 
@@ -66,11 +74,16 @@ export interface GenerationManifest extends Manifest {
 
 interface DocEntry {
   doc: SourceDoc;
-  chunks: Chunk[];
   labels: number[];
-  /** chunks.jsonl lines of this document, built once at the first commit that needs them. */
+  chunkIds: string[];
+  /** Parsed chunks; undefined for a loaded document until one of its chunks is asked for. */
+  chunks?: Chunk[];
+  /** chunks.jsonl lines of this document: the loaded bytes, or built at the first commit that needs them. */
   encoded?: Buffer;
 }
+
+/** Marker file: originals may exist that no generation names (see the layout above). */
+const ORIGINALS_PENDING_FILE = 'originals.pending';
 
 interface LoadedState {
   manifest: GenerationManifest;
@@ -93,9 +106,13 @@ export function corruptError(detail: string, cause?: unknown): AppError {
   );
 }
 
-/** The text BM25 sees: title and heading path are searchable, the title once per chunk (moderate weight). */
+/**
+ * The text BM25 sees: title and heading path are searchable, the title once per chunk (moderate weight).
+ * Headings are joined by line breaks — the same tokens as spaces would give — so their segmentation is shared
+ * with the embedder's text (title, headings and chunk text on separate lines) through the tokenizer's line cache.
+ */
 export function lexicalTokens(doc: SourceDoc, chunk: Chunk): string[] {
-  return [...tokenize(doc.title), ...tokenize(chunk.headingPath.join(' ')), ...tokenize(chunk.text)];
+  return [...tokenize(doc.title), ...tokenize(chunk.headingPath.join('\n')), ...tokenize(chunk.text)];
 }
 
 export class FileKnowledgeBase implements KnowledgeBase {
@@ -104,9 +121,20 @@ export class FileKnowledgeBase implements KnowledgeBase {
   private manifestValue: Manifest;
   private readonly docs = new Map<string, DocEntry>();
   private readonly bySourceKey = new Map<string, string>();
-  private readonly chunkById = new Map<string, Chunk>();
-  private readonly chunkByLabel = new Map<number, Chunk>();
-  private vectors: HnswIndex;
+  /** Live chunks (labels in use). */
+  private liveChunks = 0;
+  /**
+   * Chunk id → label for ids that do not follow the `${docId}#…` convention getChunk relies on; built on the
+   * first such lookup and dropped on every change (a 150k-entry map cost 0.2 s at every open otherwise).
+   */
+  private labelByIdFallback: Map<string, number> | undefined;
+  /** listDocuments() result, rebuilt after a change (the retriever asks on every query). */
+  private documentList: SourceDoc[] | undefined;
+  /** Per label (dense: labels are allocated sequentially): its document, position there and chunk id. */
+  private entryByLabel: (DocEntry | undefined)[] = [];
+  private positionByLabel: number[] = [];
+  private chunkIdByLabel: (string | undefined)[] = [];
+  private vectors: ThreadedHnswIndex;
   private lexical: Bm25Index;
   private nextLabel = 0;
   /** Bumped on every in-memory change; commit() is a no-op when nothing changed since the last one. */
@@ -121,9 +149,11 @@ export class FileKnowledgeBase implements KnowledgeBase {
   private readonly unsyncedOriginals = new Set<string>();
   /** Bumped by storeOriginal: a commit may release the lock only if no original arrived after its snapshot. */
   private originalsStored = 0;
+  /** This instance created originals.pending and has not cleared it yet. */
+  private originalsPending = false;
   private closed = false;
 
-  private constructor(dir: string, embedder: Embedder, manifest: Manifest, vectors: HnswIndex, lexical: Bm25Index) {
+  private constructor(dir: string, embedder: Embedder, manifest: Manifest, vectors: ThreadedHnswIndex, lexical: Bm25Index) {
     this.dir = dir;
     this.embedderValue = embedder;
     this.manifestValue = manifest;
@@ -156,7 +186,7 @@ export class FileKnowledgeBase implements KnowledgeBase {
         createdAt: now,
         updatedAt: now,
       };
-      const kb = new FileKnowledgeBase(dir, options.embedder, manifest, HnswIndex.create(options.embedder.dimensions), new Bm25Index());
+      const kb = new FileKnowledgeBase(dir, options.embedder, manifest, ThreadedHnswIndex.create(options.embedder.dimensions), new Bm25Index());
       await kb.cleanUpAfterCrash(undefined);
       kb.version = 1; // the empty state is written at once so the folder describes itself
       await kb.commit();
@@ -187,8 +217,8 @@ export class FileKnowledgeBase implements KnowledgeBase {
     }
     const state = await loadGeneration(dir, current.name, { embedder: undefined, withVectors: false });
     const dims = options.embedder.dimensions;
-    const allChunks = state.entries.flatMap((e) => e.chunks.map((c, i) => ({ chunk: c, label: e.labels[i] })));
-    const vectors = HnswIndex.create(dims, { initialCapacity: Math.max(1024, allChunks.length) });
+    const allChunks = state.entries.flatMap((e) => entryChunks(e).map((c, i) => ({ chunk: c, label: e.labels[i] })));
+    const vectors = ThreadedHnswIndex.create(dims, { initialCapacity: Math.max(1024, allChunks.length) });
     const batchSize = options.batchSize ?? 256;
     options.onProgress?.(0, allChunks.length);
     for (let i = 0; i < allChunks.length; i += batchSize) {
@@ -215,7 +245,8 @@ export class FileKnowledgeBase implements KnowledgeBase {
   }
 
   listDocuments(): SourceDoc[] {
-    return [...this.docs.values()].map((e) => e.doc);
+    this.documentList ??= [...this.docs.values()].map((e) => e.doc);
+    return this.documentList.slice();
   }
 
   getDocument(id: string): SourceDoc | undefined {
@@ -228,15 +259,30 @@ export class FileKnowledgeBase implements KnowledgeBase {
   }
 
   getChunks(docId: string): Chunk[] {
-    return [...(this.docs.get(docId)?.chunks ?? [])];
+    const entry = this.docs.get(docId);
+    return entry ? [...entryChunks(entry)] : [];
   }
 
   getChunk(chunkId: string): Chunk | undefined {
-    return this.chunkById.get(chunkId);
+    const label = this.labelOf(chunkId);
+    const entry = label === undefined ? undefined : this.entryByLabel[label];
+    return entry ? entryChunks(entry)[this.positionByLabel[label as number]] : undefined;
   }
 
   chunkCount(): number {
-    return this.chunkById.size;
+    return this.liveChunks;
+  }
+
+  private labelOf(chunkId: string): number | undefined {
+    const hash = chunkId.lastIndexOf('#');
+    const entry = hash > 0 ? this.docs.get(chunkId.slice(0, hash)) : undefined;
+    const position = entry ? entry.chunkIds.indexOf(chunkId) : -1;
+    if (entry && position >= 0) return entry.labels[position];
+    if (!this.labelByIdFallback) {
+      this.labelByIdFallback = new Map();
+      for (const e of this.docs.values()) e.chunkIds.forEach((id, i) => this.labelByIdFallback?.set(id, e.labels[i]));
+    }
+    return this.labelByIdFallback.get(chunkId);
   }
 
   putDocument(doc: SourceDoc, chunks: Chunk[], vectors: number[][]): void {
@@ -254,20 +300,20 @@ export class FileKnowledgeBase implements KnowledgeBase {
     const tokens = chunks.map((c) => lexicalTokens(stored, c));
     this.detach(doc.id, stored.storedFile);
     const labels = chunks.map(() => this.nextLabel++);
+    const entry: DocEntry = { doc: stored, chunks: [...chunks], labels, chunkIds: chunks.map((c) => c.id) };
     chunks.forEach((chunk, i) => {
       this.vectors.add(labels[i], vectors[i]);
       this.lexical.add(labels[i], tokens[i]);
-      this.chunkById.set(chunk.id, chunk);
-      this.chunkByLabel.set(labels[i], chunk);
+      this.indexLabel(entry, i);
     });
-    this.attach({ doc: stored, chunks: [...chunks], labels });
+    this.attach(entry);
   }
 
   putFailedDocument(doc: SourceDoc): void {
     this.assertOpen();
     const stored: SourceDoc = { ...doc, chunkCount: 0 };
     this.detach(doc.id, stored.storedFile);
-    this.attach({ doc: stored, chunks: [], labels: [] });
+    this.attach({ doc: stored, chunks: [], labels: [], chunkIds: [] });
   }
 
   removeDocument(id: string): boolean {
@@ -281,8 +327,8 @@ export class FileKnowledgeBase implements KnowledgeBase {
   searchVector(vector: number[], k: number): { chunkId: string; similarity: number }[] {
     const out: { chunkId: string; similarity: number }[] = [];
     for (const { label, similarity } of this.vectors.search(vector, k)) {
-      const chunk = this.chunkByLabel.get(label);
-      if (chunk) out.push({ chunkId: chunk.id, similarity });
+      const chunkId = this.chunkIdByLabel[label];
+      if (chunkId !== undefined) out.push({ chunkId, similarity });
     }
     return out;
   }
@@ -295,8 +341,8 @@ export class FileKnowledgeBase implements KnowledgeBase {
     const query = terms.map((t) => ({ term: t.term.trim().toLowerCase(), weight: t.weight }));
     const out: { chunkId: string; score: number }[] = [];
     for (const { label, score } of this.lexical.search(query, k)) {
-      const chunk = this.chunkByLabel.get(label);
-      if (chunk) out.push({ chunkId: chunk.id, score });
+      const chunkId = this.chunkIdByLabel[label];
+      if (chunkId !== undefined) out.push({ chunkId, score });
     }
     return out;
   }
@@ -315,6 +361,7 @@ export class FileKnowledgeBase implements KnowledgeBase {
     const relative = path.posix.join(FILES_DIR, safeSegment(docId), safeSegment(`${hash}-${path.basename(fileName)}`));
     const target = path.join(this.dir, relative);
     this.obsoleteOriginals.delete(relative);
+    await this.markOriginalsPending();
     // Same name, same bytes: an unchanged file re-ingested (e.g. --force) is not written again.
     const existing = await stat(target).catch(() => undefined);
     if (existing?.isFile() && existing.size === bytes.byteLength) return relative;
@@ -339,6 +386,7 @@ export class FileKnowledgeBase implements KnowledgeBase {
     await this.commitChain;
     this.closed = true;
     await this.releaseWriteLock();
+    await this.vectors.close();
   }
 
   private assertOpen(): void {
@@ -349,19 +397,24 @@ export class FileKnowledgeBase implements KnowledgeBase {
   private detach(id: string, keepOriginal: string | undefined): void {
     const old = this.docs.get(id);
     if (!old) return;
-    for (let i = 0; i < old.chunks.length; i++) {
-      this.vectors.remove(old.labels[i]);
-      this.lexical.remove(old.labels[i]);
-      this.chunkByLabel.delete(old.labels[i]);
-      this.chunkById.delete(old.chunks[i].id);
+    for (let i = 0; i < old.labels.length; i++) {
+      const label = old.labels[i];
+      this.vectors.remove(label);
+      this.lexical.remove(label);
+      this.entryByLabel[label] = undefined;
+      this.chunkIdByLabel[label] = undefined;
+      this.liveChunks--;
     }
     this.docs.delete(id);
+    this.documentList = undefined;
+    this.labelByIdFallback = undefined;
     if (this.bySourceKey.get(old.doc.sourceKey) === id) this.bySourceKey.delete(old.doc.sourceKey);
     if (old.doc.storedFile && old.doc.storedFile !== keepOriginal) this.obsoleteOriginals.add(old.doc.storedFile);
   }
 
   private attach(entry: DocEntry): void {
     this.docs.set(entry.doc.id, entry);
+    this.documentList = undefined;
     this.bySourceKey.set(entry.doc.sourceKey, entry.doc.id);
     if (entry.doc.storedFile) this.obsoleteOriginals.delete(entry.doc.storedFile);
     this.version++;
@@ -372,13 +425,23 @@ export class FileKnowledgeBase implements KnowledgeBase {
     for (const entry of entries) {
       this.docs.set(entry.doc.id, entry);
       this.bySourceKey.set(entry.doc.sourceKey, entry.doc.id);
-      entry.chunks.forEach((chunk, i) => {
-        this.chunkById.set(chunk.id, chunk);
-        this.chunkByLabel.set(entry.labels[i], chunk);
-        if (indexLexical) this.lexical.add(entry.labels[i], lexicalTokens(entry.doc, chunk));
-      });
+      for (let i = 0; i < entry.labels.length; i++) {
+        this.indexLabel(entry, i);
+        if (indexLexical) this.lexical.add(entry.labels[i], lexicalTokens(entry.doc, entryChunks(entry)[i]));
+      }
     }
+    this.documentList = undefined;
     this.nextLabel = nextLabel;
+  }
+
+  private indexLabel(entry: DocEntry, position: number): void {
+    const label = entry.labels[position];
+    const chunkId = entry.chunkIds[position];
+    this.liveChunks++;
+    this.labelByIdFallback = undefined;
+    this.entryByLabel[label] = entry;
+    this.positionByLabel[label] = position;
+    this.chunkIdByLabel[label] = chunkId;
   }
 
   private async writeGeneration(): Promise<void> {
@@ -394,6 +457,7 @@ export class FileKnowledgeBase implements KnowledgeBase {
       // Keep the lock while something this instance wrote (chunks or originals) is still uncommitted. A failed
       // commit gives it back: usually the folder moved on (reindex elsewhere) and this instance cannot commit.
       if (!committed || (this.version === this.committedVersion && this.originalsStored === originalsBefore)) {
+        if (committed && this.obsoleteOriginals.size === 0 && this.unsyncedOriginals.size === 0) await this.clearOriginalsPending();
         await this.releaseWriteLock();
       }
     }
@@ -419,6 +483,20 @@ export class FileKnowledgeBase implements KnowledgeBase {
     for (const relative of pending) this.unsyncedOriginals.delete(relative);
   }
 
+  /** Records (durably, before any such file exists) that originals may soon be unnamed by any generation. */
+  private async markOriginalsPending(): Promise<void> {
+    if (this.originalsPending) return;
+    await writeFileDurably(path.join(this.dir, ORIGINALS_PENDING_FILE), `${process.pid}\n`);
+    await syncDir(this.dir);
+    this.originalsPending = true;
+  }
+
+  private async clearOriginalsPending(): Promise<void> {
+    if (!this.originalsPending) return;
+    await unlink(path.join(this.dir, ORIGINALS_PENDING_FILE)).catch(() => undefined);
+    this.originalsPending = false;
+  }
+
   /** @throws AppError KNOWLEDGE_BASE_BUSY */
   private async holdWriteLock(): Promise<void> {
     if (!this.writeLock) this.writeLock = await acquireWriteLock(this.dir);
@@ -439,7 +517,12 @@ export class FileKnowledgeBase implements KnowledgeBase {
     if (!attempt.held) return;
     try {
       await removeOtherGenerations(this.dir, keepGeneration);
-      await this.cleanOriginals();
+      // Scanning every document folder costs seconds at thousands of documents: only after an unclean end.
+      const marker = path.join(this.dir, ORIGINALS_PENDING_FILE);
+      if (await stat(marker).then(() => true, () => false)) {
+        await this.cleanOriginals();
+        await unlink(marker).catch(() => undefined);
+      }
     } finally {
       await attempt.lock.release();
     }
@@ -464,7 +547,8 @@ export class FileKnowledgeBase implements KnowledgeBase {
     const snapshotVersion = this.version;
     const entries = [...this.docs.values()];
     const docsBytes = Buffer.from(JSON.stringify(entries.map((e) => e.doc)), 'utf8');
-    const chunksBytes = Buffer.concat(entries.map(encodeEntry));
+    // Encoded lines are immutable per entry (a put makes a new entry), so they can be written after awaits.
+    const chunkParts = entries.map(encodeEntry);
     const lexicalBytes = this.lexical.serialize();
     const vectorsSaved = this.vectors.save(path.join(genDir, VECTORS_FILE));
     const nextLabel = this.nextLabel;
@@ -472,16 +556,18 @@ export class FileKnowledgeBase implements KnowledgeBase {
     const referencedOriginals = new Set(entries.map((e) => e.doc.storedFile).filter((f): f is string => !!f));
 
     await vectorsSaved;
+    // The vector file is most of the bytes: hash and fsync it on another core while this one writes the rest.
+    const vectorsDigest = digestFileInWorker(path.join(genDir, VECTORS_FILE), { sync: true });
+    vectorsDigest.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
     await writeFileDurably(path.join(genDir, DOCS_FILE), docsBytes);
-    await writeFileDurably(path.join(genDir, CHUNKS_FILE), chunksBytes);
+    const chunksDigest = await writeBuffersDurably(path.join(genDir, CHUNKS_FILE), chunkParts);
     await writeFileDurably(path.join(genDir, LEXICAL_FILE), lexicalBytes);
-    await syncFile(path.join(genDir, VECTORS_FILE));
     await syncFile(path.join(genDir, VECTORS_DELETED_FILE));
     const files: Record<string, FileDigest> = {
       [DOCS_FILE]: digest(docsBytes),
-      [CHUNKS_FILE]: digest(chunksBytes),
+      [CHUNKS_FILE]: chunksDigest,
       [LEXICAL_FILE]: digest(lexicalBytes),
-      [VECTORS_FILE]: await digestFile(path.join(genDir, VECTORS_FILE)),
+      [VECTORS_FILE]: await vectorsDigest,
       [VECTORS_DELETED_FILE]: await digestFile(path.join(genDir, VECTORS_DELETED_FILE)),
     };
     const manifest: GenerationManifest = {
@@ -492,7 +578,7 @@ export class FileKnowledgeBase implements KnowledgeBase {
       nextLabel,
       files,
     };
-    await writeFileDurably(path.join(genDir, GENERATION_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+    await writeFileDurably(path.join(genDir, GENERATION_MANIFEST), JSON.stringify(manifest) + '\n');
     await this.syncOriginals(referencedOriginals);
     await syncDir(genDir);
     await syncDir(path.join(this.dir, INDEX_DIR));
@@ -501,6 +587,7 @@ export class FileKnowledgeBase implements KnowledgeBase {
     this.manifestValue = { ...publicManifest(manifest), embedder: this.manifestValue.embedder, chunker: this.manifestValue.chunker };
     this.committedVersion = snapshotVersion;
     await removeOtherGenerations(this.dir, name);
+    if (this.obsoleteOriginals.size > 0) await this.markOriginalsPending(); // a crash mid-deletion leaves strays
     await this.deleteObsoleteOriginals(referencedOriginals);
   }
 
@@ -561,12 +648,34 @@ function digest(bytes: Buffer): FileDigest {
 function encodeEntry(entry: DocEntry): Buffer {
   if (!entry.encoded) {
     let text = '';
-    entry.chunks.forEach((chunk, i) => {
-      text += JSON.stringify({ label: entry.labels[i], chunk }) + '\n';
+    const id = JSON.stringify(entry.doc.id);
+    entryChunks(entry).forEach((chunk, i) => {
+      text += `{"label":${entry.labels[i]},"id":${JSON.stringify(chunk.id)},"doc":${id},"chunk":${JSON.stringify(chunk)}}\n`;
     });
     entry.encoded = Buffer.from(text, 'utf8');
   }
   return entry.encoded;
+}
+
+/** A document's chunks, parsed from its stored lines on first use. @throws AppError INDEX_CORRUPT */
+function entryChunks(entry: DocEntry): Chunk[] {
+  if (entry.chunks) return entry.chunks;
+  const chunks: Chunk[] = [];
+  const bytes = entry.encoded ?? Buffer.alloc(0);
+  let start = 0;
+  while (start < bytes.length) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    if (end > start) {
+      const chunk = (JSON.parse(bytes.toString('utf8', start, end)) as { chunk: Chunk }).chunk;
+      if (chunk?.id !== entry.chunkIds[chunks.length]) throw corruptError(`${CHUNKS_FILE} 中文档 ${entry.doc.id} 的段落与索引不符`);
+      chunks.push(chunk);
+    }
+    start = end + 1;
+  }
+  if (chunks.length !== entry.labels.length) throw corruptError(`${CHUNKS_FILE} 中文档 ${entry.doc.id} 的段落数不符`);
+  entry.chunks = chunks;
+  return chunks;
 }
 
 function checkedVector(v: number[], dims: number): number[] {
@@ -604,7 +713,7 @@ async function loadCurrentGeneration(
   dir: string,
   first: string,
   embedder: Embedder,
-): Promise<{ name: string; state: LoadedState & { vectors: HnswIndex; lexical: Bm25Index } }> {
+): Promise<{ name: string; state: LoadedState & { vectors: ThreadedHnswIndex; lexical: Bm25Index } }> {
   let name = first;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -627,13 +736,13 @@ async function loadGeneration(
   dir: string,
   name: string,
   options: LoadOptions & { withVectors: true },
-): Promise<LoadedState & { vectors: HnswIndex; lexical: Bm25Index }>;
+): Promise<LoadedState & { vectors: ThreadedHnswIndex; lexical: Bm25Index }>;
 async function loadGeneration(dir: string, name: string, options: LoadOptions): Promise<LoadedState>;
 async function loadGeneration(
   dir: string,
   name: string,
   options: LoadOptions,
-): Promise<LoadedState & { vectors?: HnswIndex; lexical?: Bm25Index }> {
+): Promise<LoadedState & { vectors?: ThreadedHnswIndex; lexical?: Bm25Index }> {
   const genDir = path.join(dir, INDEX_DIR, name);
   let manifest: GenerationManifest;
   try {
@@ -661,7 +770,16 @@ async function loadGeneration(
         '请运行 `yingji reindex` 用当前配置重建索引，或改回原来的向量化配置。',
     );
   }
-  const needed = options.withVectors ? GENERATION_FILES : [DOCS_FILE, CHUNKS_FILE];
+  // The vector file is most of the bytes: hash it on one thread and load it into the index worker on another,
+  // while this one reads and parses the rest. The index is used only once the hash matched (hnswlib's reader
+  // checks sizes and refuses a truncated file; a file that fails the hash is discarded unsearched).
+  const vectorsFile = path.join(genDir, VECTORS_FILE);
+  const vectorsDigest = options.withVectors ? digestFileInWorker(vectorsFile) : undefined;
+  vectorsDigest?.catch(() => undefined); // awaited below
+  const vectorsLoaded = options.withVectors ? ThreadedHnswIndex.load(vectorsFile, manifest.embedder.dimensions) : undefined;
+  vectorsLoaded?.catch(() => undefined); // awaited below
+  const discardVectors = () => vectorsLoaded?.then((v) => v.close(), () => undefined);
+  const needed = options.withVectors ? GENERATION_FILES.filter((f) => f !== VECTORS_FILE) : [DOCS_FILE, CHUNKS_FILE];
   const bytes = new Map<string, Buffer>();
   for (const file of needed) {
     const expected = manifest.files[file];
@@ -669,9 +787,11 @@ async function loadGeneration(
     try {
       data = await readFile(path.join(genDir, file));
     } catch (e) {
+      await discardVectors();
       throw corruptError(`${name}/${file} 缺失`, e);
     }
     if (!expected || data.byteLength !== expected.bytes || sha256Hex(data) !== expected.sha256) {
+      await discardVectors();
       throw corruptError(`${name}/${file} 校验失败`);
     }
     bytes.set(file, data);
@@ -680,57 +800,181 @@ async function loadGeneration(
   try {
     entries = parseEntries(bytes.get(DOCS_FILE) as Buffer, bytes.get(CHUNKS_FILE) as Buffer, manifest.nextLabel);
   } catch (e) {
+    await discardVectors();
     throw corruptError(`${name}/${DOCS_FILE} 或 ${CHUNKS_FILE} 内容无效`, e);
   }
-  if (!options.withVectors) return { manifest, entries };
-  const chunkTotal = entries.reduce((n, e) => n + e.chunks.length, 0);
-  let vectors: HnswIndex;
+  if (!vectorsDigest || !vectorsLoaded) return { manifest, entries };
+  const chunkTotal = entries.reduce((n, e) => n + e.labels.length, 0);
   let lexical: Bm25Index;
   try {
-    vectors = await HnswIndex.load(path.join(genDir, VECTORS_FILE), manifest.embedder.dimensions);
     lexical = Bm25Index.deserialize(bytes.get(LEXICAL_FILE) as Buffer);
   } catch (e) {
-    throw corruptError(`${name} 的向量或关键词索引无法读取`, e);
+    await discardVectors();
+    throw corruptError(`${name} 的关键词索引无法读取`, e);
   }
-  if (vectors.size() !== chunkTotal || lexical.size() !== chunkTotal) {
-    throw corruptError(`${name} 中段落数 ${chunkTotal} 与向量索引 ${vectors.size()}、关键词索引 ${lexical.size()} 不一致`);
+  let actual: FileDigest;
+  try {
+    actual = await vectorsDigest;
+  } catch (e) {
+    await discardVectors();
+    throw corruptError(`${name}/${VECTORS_FILE} 缺失`, e);
   }
-  for (const e of entries) {
-    for (const label of e.labels) {
-      if (!vectors.has(label) || !lexical.has(label)) throw corruptError(`${name} 中段落编号 ${label} 不在索引中`);
+  const expected = manifest.files[VECTORS_FILE];
+  if (!expected || actual.bytes !== expected.bytes || actual.sha256 !== expected.sha256) {
+    await discardVectors();
+    throw corruptError(`${name}/${VECTORS_FILE} 校验失败`);
+  }
+  let vectors: ThreadedHnswIndex;
+  try {
+    vectors = await vectorsLoaded;
+  } catch (e) {
+    throw corruptError(`${name} 的向量索引无法读取`, e);
+  }
+  try {
+    if (vectors.size() !== chunkTotal || lexical.size() !== chunkTotal) {
+      throw corruptError(`${name} 中段落数 ${chunkTotal} 与向量索引 ${vectors.size()}、关键词索引 ${lexical.size()} 不一致`);
     }
+    for (const e of entries) {
+      for (const label of e.labels) {
+        if (!vectors.has(label) || !lexical.has(label)) throw corruptError(`${name} 中段落编号 ${label} 不在索引中`);
+      }
+    }
+  } catch (e) {
+    await vectors.close();
+    throw e;
   }
   return { manifest, entries, vectors, lexical };
 }
 
+/**
+ * Splits chunks.jsonl into documents without parsing chunk bodies: each line's label, chunk id and document id
+ * are read from its head (legacy lines without that head are parsed whole). Each document keeps a view of its
+ * lines, parsed on first use (entryChunks) and written back unchanged by later commits.
+ */
 function parseEntries(docsBytes: Buffer, chunksBytes: Buffer, nextLabel: number): DocEntry[] {
   const docs = JSON.parse(docsBytes.toString('utf8')) as SourceDoc[];
   if (!Array.isArray(docs)) throw new Error('docs.json is not an array');
   const entries = new Map<string, DocEntry>();
+  const pieces = new Map<DocEntry, { start: number; end: number }[]>();
+  /** Entries with lines of the older form: parsed now and re-encoded (in the new form) at the next commit. */
+  const legacy = new Set<DocEntry>();
   for (const doc of docs) {
     if (typeof doc?.id !== 'string' || typeof doc.sourceKey !== 'string') throw new Error('document without id');
-    entries.set(doc.id, { doc, chunks: [], labels: [] });
+    const entry: DocEntry = { doc, labels: [], chunkIds: [] };
+    entries.set(doc.id, entry);
+    pieces.set(entry, []);
   }
-  const text = chunksBytes.toString('utf8');
-  const seen = new Set<number>();
+  const seen = new Uint8Array(Math.max(0, nextLabel));
+  const length = chunksBytes.length;
+  // Consecutive lines belong to the same document: reuse its entry when the doc field's bytes repeat.
+  let previous: { start: number; end: number; entry: DocEntry | undefined } = { start: 0, end: 0, entry: undefined };
   let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const line = text.slice(start, end);
-    start = end + 1;
-    if (!line) continue;
-    const { label, chunk } = JSON.parse(line) as { label: number; chunk: Chunk };
-    const entry = entries.get(chunk?.docId);
-    if (!entry || !Number.isInteger(label) || label < 0 || label >= nextLabel || seen.has(label)) {
-      throw new Error(`bad chunk record ${JSON.stringify(line.slice(0, 80))}`);
+  while (start < length) {
+    let end = chunksBytes.indexOf(0x0a, start);
+    if (end < 0) end = length;
+    if (end > start) {
+      const head = readLineHead(chunksBytes, start, end);
+      let label: number;
+      let id: string;
+      let entry: DocEntry | undefined;
+      if (head) {
+        ({ label, id } = head);
+        if (previous.entry && sameBytes(chunksBytes, previous.start, previous.end, head.docStart, head.docEnd)) entry = previous.entry;
+        else {
+          entry = entries.get(decodeJsonString(chunksBytes, head.docStart, head.docEnd));
+          previous = { start: head.docStart, end: head.docEnd, entry };
+        }
+      } else {
+        const record = JSON.parse(chunksBytes.toString('utf8', start, end)) as { label: number; chunk: Chunk };
+        label = record.label;
+        id = record.chunk?.id;
+        entry = entries.get(record.chunk?.docId);
+        if (entry) legacy.add(entry);
+      }
+      if (!entry || typeof id !== 'string' || !Number.isInteger(label) || label < 0 || label >= nextLabel || seen[label]) {
+        throw new Error(`bad chunk record ${JSON.stringify(chunksBytes.toString('utf8', start, Math.min(end, start + 80)))}`);
+      }
+      seen[label] = 1;
+      entry.labels.push(label);
+      entry.chunkIds.push(id);
+      const list = pieces.get(entry) as { start: number; end: number }[];
+      const last = list.at(-1);
+      if (last && last.end === start) last.end = Math.min(end + 1, length);
+      else list.push({ start, end: Math.min(end + 1, length) });
     }
-    seen.add(label);
-    entry.chunks.push(chunk);
-    entry.labels.push(label);
+    start = end + 1;
   }
   for (const entry of entries.values()) {
-    if (entry.chunks.length !== entry.doc.chunkCount) throw new Error(`document ${entry.doc.id} lists ${entry.doc.chunkCount} chunks, found ${entry.chunks.length}`);
+    if (entry.labels.length !== entry.doc.chunkCount) {
+      throw new Error(`document ${entry.doc.id} lists ${entry.doc.chunkCount} chunks, found ${entry.labels.length}`);
+    }
+    const list = pieces.get(entry) as { start: number; end: number }[];
+    if (list.length === 0) entry.chunks = [];
+    else if (list.length === 1) entry.encoded = chunksBytes.subarray(list[0].start, list[0].end);
+    else entry.encoded = Buffer.concat(list.map((p) => chunksBytes.subarray(p.start, p.end)));
+    // A last line without its newline would glue onto the next document's lines at the next commit.
+    if (entry.encoded && entry.encoded[entry.encoded.length - 1] !== 0x0a) entry.encoded = Buffer.concat([entry.encoded, Buffer.from('\n')]);
+    if (legacy.has(entry)) {
+      entryChunks(entry);
+      entry.encoded = undefined;
+    }
   }
   return [...entries.values()];
+}
+
+const HEAD_LABEL = Buffer.from('{"label":');
+const HEAD_ID = Buffer.from(',"id":');
+const HEAD_DOC = Buffer.from(',"doc":');
+const HEAD_CHUNK = Buffer.from(',"chunk":');
+
+/**
+ * `{"label":N,"id":"…","doc":"…","chunk":` at the start of a line, or undefined (then the line is parsed
+ * whole). The doc field comes back as a byte range (a quoted JSON string) so repeats need no decoding.
+ */
+function readLineHead(buf: Buffer, start: number, end: number): { label: number; id: string; docStart: number; docEnd: number } | undefined {
+  if (!bytesAt(buf, start, end, HEAD_LABEL)) return undefined;
+  let p = start + HEAD_LABEL.length;
+  let label = 0;
+  const digitsStart = p;
+  while (p < end && buf[p] >= 0x30 && buf[p] <= 0x39 && p - digitsStart < 10) label = label * 10 + (buf[p++] - 0x30);
+  if (p === digitsStart || !bytesAt(buf, p, end, HEAD_ID)) return undefined;
+  const idStart = p + HEAD_ID.length;
+  const idEnd = jsonStringEnd(buf, idStart, end);
+  if (idEnd < 0 || !bytesAt(buf, idEnd, end, HEAD_DOC)) return undefined;
+  const docStart = idEnd + HEAD_DOC.length;
+  const docEnd = jsonStringEnd(buf, docStart, end);
+  if (docEnd < 0 || !bytesAt(buf, docEnd, end, HEAD_CHUNK)) return undefined;
+  return { label, id: decodeJsonString(buf, idStart, idEnd), docStart, docEnd };
+}
+
+/** In-JS byte comparison: these patterns are a few bytes, where a native call costs more than the loop. */
+function bytesAt(buf: Buffer, at: number, end: number, pattern: Buffer): boolean {
+  if (at + pattern.length > end) return false;
+  for (let i = 0; i < pattern.length; i++) if (buf[at + i] !== pattern[i]) return false;
+  return true;
+}
+
+function sameBytes(buf: Buffer, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (buf[aStart + i] !== buf[bStart + i]) return false;
+  return true;
+}
+
+/** End (exclusive, after the closing quote) of the JSON string starting at `p`, or -1. */
+function jsonStringEnd(buf: Buffer, p: number, end: number): number {
+  if (buf[p] !== 0x22) return -1;
+  let q = p + 1;
+  while (q < end && buf[q] !== 0x22) q += buf[q] === 0x5c ? 2 : 1;
+  return q < end ? q + 1 : -1;
+}
+
+/** Decodes the quoted JSON string in [start, end): plain ASCII in JS (cheap for short ids), the rest via JSON. */
+function decodeJsonString(buf: Buffer, start: number, end: number): string {
+  let value = '';
+  for (let i = start + 1; i < end - 1; i++) {
+    const c = buf[i];
+    if (c >= 0x80 || c === 0x5c) return JSON.parse(buf.toString('utf8', start, end)) as string;
+    value += String.fromCharCode(c);
+  }
+  return value;
 }

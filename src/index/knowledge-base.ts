@@ -44,9 +44,17 @@ export interface KnowledgeBase {
   searchLexical(terms: { term: string; weight: number }[], k: number): { chunkId: string; score: number }[];
   /** Chunks whose lexical tokens contain `term` (for query-term weighting). */
   lexicalDocumentFrequency(term: string): number;
-  /** Copies original bytes under the knowledge folder; returns the path relative to it. */
+  /**
+   * Copies original bytes under the knowledge folder (content-addressed name, so a committed original is never
+   * overwritten); returns the path relative to it. Takes the folder's write lock until the commit naming it.
+   * @throws AppError KNOWLEDGE_BASE_BUSY when another process is writing the folder
+   */
   storeOriginal(docId: string, fileName: string, bytes: Buffer): Promise<string>;
-  /** Persists all changes: the folder afterwards holds either the old or the new state, never a mix. */
+  /**
+   * Persists all changes: the folder afterwards holds either the old or the new state, never a mix.
+   * Reading (search, documents, stats) never needs the write lock; only this and storeOriginal take it.
+   * @throws AppError KNOWLEDGE_BASE_BUSY (another process is writing), INVALID_REQUEST (the folder moved on)
+   */
   commit(): Promise<void>;
   close(): Promise<void>;
 }

@@ -106,7 +106,7 @@ describe('answering with the model', () => {
 describe('no sufficient basis', () => {
   it('says the knowledge base has no basis, lists the nearest documents and does not call the model', async () => {
     const before = server.chatRequests().length;
-    const r = await collectAnswer(deps(server.url), { question: '特种作业操作证多少年复审一次？' });
+    const r = await collectAnswer(deps(server.url), { question: '按《证券法》，上市公司信息披露违规怎么处罚？' });
     expect(r.mode).toBe('no-basis');
     expect(r.answer).toContain('知识库中没有找到回答这个问题的充分依据');
     expect(r.citations.every((c) => !c.cited)).toBe(true);

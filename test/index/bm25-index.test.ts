@@ -58,6 +58,50 @@ describe('Bm25Index', () => {
     expect(reloaded.search(q('主要负责人'), 1000).map((h) => h.label)).not.toContain(1);
   });
 
+  it('prunes common terms without changing the top k: equals a brute-force BM25 on real regulations', async () => {
+    const docs = await regulationDocs();
+    const index = new Bm25Index();
+    const tokensOf: string[][] = [];
+    for (const d of docs) for (const c of d.chunks) tokensOf.push(tokenize(`${d.doc.title}\n${c.text}`));
+    tokensOf.forEach((t, label) => index.add(label, t));
+    for (let l = 0; l < tokensOf.length; l += 11) index.remove(l);
+    const live = tokensOf.map((_, l) => l % 11 !== 0);
+    const n = live.filter(Boolean).length;
+    const avg = tokensOf.reduce((sum, t, l) => sum + (live[l] ? t.length : 0), 0) / n;
+    const reference = (query: { term: string; weight: number }[], k: number) => {
+      const scored: { label: number; score: number }[] = [];
+      const df = new Map(query.map(({ term }) => [term, tokensOf.filter((t, l) => live[l] && t.includes(term)).length]));
+      tokensOf.forEach((tokens, label) => {
+        if (!live[label]) return;
+        let score = 0;
+        for (const { term, weight } of query) {
+          const tf = tokens.filter((t) => t === term).length;
+          const d = df.get(term) ?? 0;
+          if (!tf) continue;
+          const idf = Math.log(1 + (n - d + 0.5) / (d + 0.5));
+          score += (weight * idf * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * tokens.length) / avg));
+        }
+        if (score > 0) scored.push({ label, score });
+      });
+      return scored.sort((a, b) => b.score - a.score || a.label - b.label).slice(0, k);
+    };
+    // Rare terms next to very common ones (title words sit in every chunk of a law), as real questions have.
+    const queries = [
+      q('有限空间', '应当', '条例', '安全', '管理'),
+      q('危险化学品', '储存', '单位', '法'),
+      [{ term: '消防车', weight: 1 }, { term: '通道', weight: 1 }, { term: '中华人民共和国', weight: 0.5 }, { term: '应当', weight: 1 }],
+      q('应当', '安全'),
+    ];
+    for (const query of queries) {
+      for (const k of [1, 5, 40]) {
+        const got = index.search(query, k);
+        const want = reference(query, k);
+        expect(got.map((h) => h.label)).toEqual(want.map((h) => h.label));
+        got.forEach((h, i) => expect(h.score).toBeCloseTo(want[i].score, 6));
+      }
+    }
+  });
+
   it('rejects damaged bytes', () => {
     const index = new Bm25Index();
     index.add(0, ['火灾']);

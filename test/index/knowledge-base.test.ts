@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,6 +208,44 @@ describe('file knowledge base', () => {
     // Storing identical bytes again yields the same name (content-addressed), so nothing is duplicated.
     expect(await again.storeOriginal(a.doc.id, 'plan.md', v1)).toBe(storedV1);
     await again.close();
+  });
+
+  it('loads chunks.jsonl lines of the older {label, chunk} form and rewrites them in the new form at the next commit', async () => {
+    const dir = await tempDir();
+    const kb = await openKnowledgeBase({ dir, embedder });
+    for (const d of docs.slice(0, 2)) await put(kb, d);
+    await kb.commit();
+    await kb.close();
+    // Turn the generation into what the previous release wrote: `{"label":n,"chunk":{…}}` lines.
+    const genDir = await currentGenDir(dir);
+    const chunksFile = path.join(genDir, 'chunks.jsonl');
+    const legacy = (await readFile(chunksFile, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const { label, chunk } = JSON.parse(line) as { label: number; chunk: unknown };
+        return JSON.stringify({ label, chunk }) + '\n';
+      })
+      .join('');
+    await writeFile(chunksFile, legacy);
+    const manifestFile = path.join(genDir, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8'));
+    manifest.files['chunks.jsonl'] = { bytes: Buffer.byteLength(legacy), sha256: createHash('sha256').update(legacy).digest('hex') };
+    await writeFile(manifestFile, JSON.stringify(manifest));
+
+    const again = await openKnowledgeBase({ dir, embedder });
+    const [a, b] = docs;
+    expect(again.getChunks(a.doc.id)).toEqual(a.chunks);
+    expect(again.getChunk(b.chunks[1].id)).toEqual(b.chunks[1]);
+    again.removeDocument(a.doc.id);
+    await again.commit();
+    await again.close();
+    const lines = (await readFile(path.join(await currentGenDir(dir), 'chunks.jsonl'), 'utf8')).split('\n').filter(Boolean);
+    expect(lines).toHaveLength(b.chunks.length);
+    expect(lines[0].startsWith(`{"label":`) && lines[0].includes(`,"id":${JSON.stringify(b.chunks[0].id)},"doc":`)).toBe(true);
+    const last = await openKnowledgeBase({ dir, embedder });
+    expect(last.getChunks(b.doc.id)).toEqual(b.chunks);
+    await last.close();
   });
 
   it('refuses an index built with another embedder and tells to run yingji reindex', async () => {
