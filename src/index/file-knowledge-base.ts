@@ -45,6 +45,7 @@ import {
   type FileDigest,
 } from './generation-store.js';
 import { deletedSidecarPath } from './hnsw-index.js';
+import { embeddingText } from './embedding-text.js';
 import { ThreadedHnswIndex } from './threaded-hnsw-index.js';
 import { acquireWriteLock, tryAcquireWriteLock, type WriteLock } from './write-lock.js';
 import { KNOWLEDGE_FORMAT_VERSION, type KnowledgeBase, type Manifest } from './knowledge-base.js';
@@ -217,13 +218,13 @@ export class FileKnowledgeBase implements KnowledgeBase {
     }
     const state = await loadGeneration(dir, current.name, { embedder: undefined, withVectors: false });
     const dims = options.embedder.dimensions;
-    const allChunks = state.entries.flatMap((e) => entryChunks(e).map((c, i) => ({ chunk: c, label: e.labels[i] })));
+    const allChunks = state.entries.flatMap((e) => entryChunks(e).map((c, i) => ({ chunk: c, title: e.doc.title, label: e.labels[i] })));
     const vectors = ThreadedHnswIndex.create(dims, { initialCapacity: Math.max(1024, allChunks.length) });
     const batchSize = options.batchSize ?? 256;
     options.onProgress?.(0, allChunks.length);
     for (let i = 0; i < allChunks.length; i += batchSize) {
       const batch = allChunks.slice(i, i + batchSize);
-      const embedded = await options.embedder.embedDocuments(batch.map((b) => b.chunk.text));
+      const embedded = await options.embedder.embedDocuments(batch.map((b) => embeddingText(b.title, b.chunk)));
       if (embedded.length !== batch.length) throw new Error(`embedder returned ${embedded.length} vectors for ${batch.length} texts`);
       batch.forEach((b, j) => vectors.add(b.label, checkedVector(embedded[j], dims)));
       options.onProgress?.(Math.min(i + batchSize, allChunks.length), allChunks.length);

@@ -7,6 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, toAppError } from '../core/errors.js';
 import type { Chunk, DocMetadata, SourceDoc } from '../core/types.js';
+import { embeddingText } from '../index/embedding-text.js';
 import type { KnowledgeBase } from '../index/knowledge-base.js';
 import { chunkDocument } from './chunker.js';
 import { extractMetadata } from './metadata.js';
@@ -220,11 +221,6 @@ async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): 
     }
     return { file: input.fileName, status, docId, error: error.toJSON() };
   }
-}
-
-/** Text embedded for a chunk: title and heading path give short articles their context. */
-export function embeddingText(title: string, chunk: Pick<Chunk, 'headingPath' | 'text'>): string {
-  return [title, ...chunk.headingPath.slice(0, -1), chunk.text].join('\n');
 }
 
 async function embedChunks(kb: KnowledgeBase, title: string, chunks: Chunk[]): Promise<number[][]> {

@@ -59,20 +59,18 @@ export function titleMatchScore(hint: string, title: string): number {
   return 0;
 }
 
-/** Documents the hint most plausibly names, best first (all ties kept). */
-export function matchDocuments(hint: string, docs: SourceDoc[], minScore = 0.3): SourceDoc[] {
-  let best = minScore;
-  let matched: SourceDoc[] = [];
-  for (const doc of docs) {
-    const s = titleMatchScore(hint, doc.title);
-    if (s > best + 1e-9) {
-      best = s;
-      matched = [doc];
-    } else if (s > 0 && Math.abs(s - best) <= 1e-9) {
-      matched.push(doc);
-    }
-  }
-  return matched;
+/**
+ * Documents the hint most plausibly names, best first. Near ties are all kept: 应急条例 names both
+ * 生产安全事故应急条例 and 破坏性地震应急条例, and the caller shows both rather than guess.
+ */
+export function matchDocuments(hint: string, docs: SourceDoc[], minScore = 0.3, tieMargin = 0.05): SourceDoc[] {
+  const scored = docs
+    .map((doc) => ({ doc, score: titleMatchScore(hint, doc.title) }))
+    .filter((s) => s.score > minScore)
+    .sort((a, b) => b.score - a.score);
+  if (!scored.length) return [];
+  const best = scored[0].score;
+  return scored.filter((s) => s.score >= best - tieMargin).map((s) => s.doc);
 }
 
 /** Whether a chunk label is the requested article or plan section. */

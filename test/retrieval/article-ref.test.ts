@@ -45,6 +45,11 @@ describe('matchDocuments', () => {
     expect(matchDocuments('安全生产法', docs).map((d) => d.id)).toEqual(['a']);
     expect(matchDocuments('突发事件应对法', docs).map((d) => d.id)).toEqual(['d']);
   });
+  it('keeps every document an ambiguous short name fits equally well', () => {
+    const withQuake = [...docs, doc('g', '破坏性地震应急条例')];
+    expect(matchDocuments('应急条例', withQuake).map((d) => d.id).sort()).toEqual(['b', 'g']);
+    expect(matchDocuments('生产安全事故应急条例', withQuake).map((d) => d.id)).toEqual(['b']);
+  });
   it('resolves an abbreviation by character order', () => {
     expect(matchDocuments('应急条例', docs).map((d) => d.id)).toEqual(['b']);
     expect(titleMatchScore('事故报告条例', '生产安全事故报告和调查处理条例')).toBeGreaterThan(0);
