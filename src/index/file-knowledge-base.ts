@@ -51,11 +51,11 @@ import { acquireWriteLock, tryAcquireWriteLock, type WriteLock } from './write-l
 import { KNOWLEDGE_FORMAT_VERSION, type KnowledgeBase, type Manifest } from './knowledge-base.js';
 
 export const FILES_DIR = 'files';
-const DOCS_FILE = 'docs.json';
-const CHUNKS_FILE = 'chunks.jsonl';
-const VECTORS_FILE = 'vectors.hnsw';
+export const DOCS_FILE = 'docs.json';
+export const CHUNKS_FILE = 'chunks.jsonl';
+export const VECTORS_FILE = 'vectors.hnsw';
 const VECTORS_DELETED_FILE = deletedSidecarPath(VECTORS_FILE);
-const LEXICAL_FILE = 'lexical.bin';
+export const LEXICAL_FILE = 'lexical.bin';
 const GENERATION_FILES = [DOCS_FILE, CHUNKS_FILE, VECTORS_FILE, VECTORS_DELETED_FILE, LEXICAL_FILE] as const;
 const MAX_STORED_NAME_CHARS = 120;
 /** Hex digits of the content hash prefixed to stored originals' names. */
@@ -733,21 +733,11 @@ interface LoadOptions {
   withVectors: boolean;
 }
 
-async function loadGeneration(
-  dir: string,
-  name: string,
-  options: LoadOptions & { withVectors: true },
-): Promise<LoadedState & { vectors: ThreadedHnswIndex; lexical: Bm25Index }>;
-async function loadGeneration(dir: string, name: string, options: LoadOptions): Promise<LoadedState>;
-async function loadGeneration(
-  dir: string,
-  name: string,
-  options: LoadOptions,
-): Promise<LoadedState & { vectors?: ThreadedHnswIndex; lexical?: Bm25Index }> {
-  const genDir = path.join(dir, INDEX_DIR, name);
+/** Reads and checks one generation's manifest (format version, required fields). */
+export async function readGenerationManifest(dir: string, name: string): Promise<GenerationManifest> {
   let manifest: GenerationManifest;
   try {
-    manifest = JSON.parse(await readFile(path.join(genDir, GENERATION_MANIFEST), 'utf8')) as GenerationManifest;
+    manifest = JSON.parse(await readFile(path.join(dir, INDEX_DIR, name, GENERATION_MANIFEST), 'utf8')) as GenerationManifest;
   } catch (e) {
     throw corruptError(`${name}/${GENERATION_MANIFEST} 缺失或无法解析`, e);
   }
@@ -763,6 +753,22 @@ async function loadGeneration(
   if (!manifest.embedder || !manifest.files || typeof manifest.nextLabel !== 'number') {
     throw corruptError(`${name}/${GENERATION_MANIFEST} 内容不完整`);
   }
+  return manifest;
+}
+
+async function loadGeneration(
+  dir: string,
+  name: string,
+  options: LoadOptions & { withVectors: true },
+): Promise<LoadedState & { vectors: ThreadedHnswIndex; lexical: Bm25Index }>;
+async function loadGeneration(dir: string, name: string, options: LoadOptions): Promise<LoadedState>;
+async function loadGeneration(
+  dir: string,
+  name: string,
+  options: LoadOptions,
+): Promise<LoadedState & { vectors?: ThreadedHnswIndex; lexical?: Bm25Index }> {
+  const genDir = path.join(dir, INDEX_DIR, name);
+  const manifest = await readGenerationManifest(dir, name);
   const want = options.embedder;
   if (want && (manifest.embedder.id !== want.id || manifest.embedder.dimensions !== want.dimensions)) {
     throw new AppError(

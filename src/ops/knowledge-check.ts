@@ -6,18 +6,23 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, isAppError } from '../core/errors.js';
+import { isAppError } from '../core/errors.js';
 import type { SourceDoc } from '../core/types.js';
 import { Bm25Index } from '../index/bm25-index.js';
-import { FILES_DIR, corruptError, type GenerationManifest } from '../index/file-knowledge-base.js';
+import {
+  CHUNKS_FILE,
+  DOCS_FILE,
+  FILES_DIR,
+  LEXICAL_FILE,
+  VECTORS_FILE,
+  corruptError,
+  readGenerationManifest,
+  type GenerationManifest,
+} from '../index/file-knowledge-base.js';
 import { GENERATION_MANIFEST, INDEX_DIR, readCurrent, sha256Hex } from '../index/generation-store.js';
 import { HnswIndex } from '../index/hnsw-index.js';
-import { KNOWLEDGE_FORMAT_VERSION } from '../index/knowledge-base.js';
 
-export const VECTORS_FILE = 'vectors.hnsw';
-export const DOCS_FILE = 'docs.json';
-export const CHUNKS_FILE = 'chunks.jsonl';
-export const LEXICAL_FILE = 'lexical.bin';
+export { DOCS_FILE, readGenerationManifest };
 
 /** Times a check restarts when CURRENT moved under it (a live server committed meanwhile). */
 const INSPECT_ATTEMPTS = 5;
@@ -62,29 +67,6 @@ async function readCurrentOrCorrupt(root: string): Promise<{ name: string; gener
   } catch (e) {
     throw corruptError('CURRENT 文件无法识别', e);
   }
-}
-
-/** Reads and checks one generation's manifest (format version, required fields). */
-export async function readGenerationManifest(root: string, name: string): Promise<GenerationManifest> {
-  let manifest: GenerationManifest;
-  try {
-    manifest = JSON.parse(await readFile(path.join(root, INDEX_DIR, name, GENERATION_MANIFEST), 'utf8')) as GenerationManifest;
-  } catch (e) {
-    throw corruptError(`${name}/${GENERATION_MANIFEST} 缺失或无法解析`, e);
-  }
-  if (typeof manifest !== 'object' || manifest === null || typeof manifest.formatVersion !== 'number') {
-    throw corruptError(`${name}/${GENERATION_MANIFEST} 内容不完整`);
-  }
-  if (manifest.formatVersion !== KNOWLEDGE_FORMAT_VERSION) {
-    throw new AppError(
-      'INDEX_FORMAT_UNSUPPORTED',
-      `知识库格式版本为 ${manifest.formatVersion}，本程序只支持版本 ${KNOWLEDGE_FORMAT_VERSION}。请升级 yingji，或用当前版本重新导入文档。`,
-    );
-  }
-  if (!manifest.embedder || !manifest.files || typeof manifest.nextLabel !== 'number') {
-    throw corruptError(`${name}/${GENERATION_MANIFEST} 内容不完整`);
-  }
-  return manifest;
 }
 
 async function inspectGeneration(root: string, name: string, loadIndexes: boolean): Promise<KnowledgeInspection> {
