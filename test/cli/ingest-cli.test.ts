@@ -38,6 +38,11 @@ describe('yingji command line', () => {
     await copyFile(corpusPath('regulations/large-events-safety-reg.md'), path.join(inbox, 'large-events-safety-reg.md'));
     const gbk = (await readFile(corpusPath('regulations/sh-gas-reg.md'), 'utf8')).replace(/^# .*\n/, '');
     await writeFile(path.join(inbox, 'nested/上海市燃气管理条例.txt'), iconv.encode(gbk, 'gbk'));
+    // An admin's sidecar overrides what the text says (the TXT has lost its title line).
+    await writeFile(
+      path.join(inbox, 'nested/上海市燃气管理条例.txt.meta.json'),
+      JSON.stringify({ title: '上海市燃气管理条例', docType: '地方性法规', issuedDate: '2008-03-01' }),
+    );
   });
 
   afterAll(async () => {
@@ -61,6 +66,8 @@ describe('yingji command line', () => {
     const law = rows.find((d) => d.source === 'work-safety-law.md');
     expect(law?.title).toBe('中华人民共和国安全生产法');
     expect(law?.type).toBe('法律');
+    const gas = rows.find((d) => d.source === '上海市燃气管理条例.txt');
+    expect(gas).toMatchObject({ title: '上海市燃气管理条例', type: '地方性法规' });
   });
 
   it('answers search --batch with one JSON object per query, article lookups first', async () => {
