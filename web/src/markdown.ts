@@ -3,6 +3,8 @@ import DOMPurify from 'dompurify';
 import { marked } from 'marked';
 
 marked.setOptions({ gfm: true, breaks: true });
+// No bare-URL autolinks: in Chinese text GFM swallows the full-width punctuation after a URL into the link.
+marked.use({ tokenizer: { url: () => undefined } });
 
 const ALLOWED_TAGS = ['p', 'br', 'strong', 'em', 'b', 'i', 'code', 'pre', 'ul', 'ol', 'li', 'blockquote', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'hr', 'del', 'a'];
 
