@@ -2,11 +2,12 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { AppError } from '../core/errors.js';
-import type { Hit, SearchHitJson } from '../core/types.js';
+import type { Hit } from '../core/types.js';
 import { collectInputs, ingestInputs, removeDocument } from '../ingest/pipeline.js';
 import type { IngestProgress } from '../ingest/types.js';
 import { rebuildKnowledgeBase } from '../index/open.js';
 import { createEmbedder } from '../main.js';
+import { toSearchHitJson } from '../retrieval/locator.js';
 import type { CliContext } from './context.js';
 
 export function registerKnowledgeCommands(program: Command, ctx: CliContext): void {
@@ -166,18 +167,6 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
         await services.close();
       }
     });
-}
-
-export function toSearchHitJson(hit: Hit): SearchHitJson {
-  return {
-    docId: hit.doc.id,
-    source: hit.doc.source,
-    title: hit.doc.title,
-    locator: hit.locator,
-    page: hit.chunk.pageStart ?? null,
-    score: hit.score,
-    text: hit.chunk.text,
-  };
 }
 
 function formatHits(query: string, hits: Hit[], sufficient: boolean, tookMs: number): string {

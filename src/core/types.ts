@@ -97,8 +97,10 @@ export interface Hit {
   locator: string;
 }
 
+/** A hit as the command line (`search --json`) and the HTTP API report it. */
 export interface SearchHitJson {
   docId: string;
+  chunkId: string;
   source: string;
   title: string;
   locator: string;

@@ -3,7 +3,7 @@
  * Type-only imports, so the browser bundle pulls in no server code.
  */
 import type { AnswerMode, AnswerResult, Citation } from '../answer/types.js';
-import type { Chunk, DocMetadata, SourceDoc } from '../core/types.js';
+import type { Chunk, DocMetadata, SearchHitJson, SourceDoc } from '../core/types.js';
 import type { IngestFileOutcome, IngestProgress } from '../ingest/types.js';
 
 export type Role = 'officer' | 'trainer' | 'admin';
@@ -99,16 +99,7 @@ export interface SearchResponse {
   query: string;
   tookMs: number;
   sufficient: boolean;
-  hits: {
-    docId: string;
-    source: string;
-    title: string;
-    locator: string;
-    page: number | null;
-    score: number;
-    text: string;
-    chunkId: string;
-  }[];
+  hits: SearchHitJson[];
 }
 
 export interface DocumentDetail {

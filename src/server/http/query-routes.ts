@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { AppError } from '../../core/errors.js';
+import { toSearchHitJson } from '../../retrieval/locator.js';
 import { runAnswer, validateAsk } from '../answering.js';
 import type { ServerContext } from '../context.js';
 import type { FeedbackRequest, SearchResponse } from '../events.js';
@@ -22,16 +23,7 @@ export function queryRoutes(ctx: ServerContext): Router {
       query: result.query,
       tookMs: result.tookMs,
       sufficient: result.sufficient,
-      hits: result.hits.map((h) => ({
-        docId: h.doc.id,
-        source: h.doc.source,
-        title: h.doc.title,
-        locator: h.locator,
-        page: h.chunk.pageStart ?? null,
-        score: h.score,
-        text: h.chunk.text,
-        chunkId: h.chunk.id,
-      })),
+      hits: result.hits.map(toSearchHitJson),
     };
     res.json(body);
   });
