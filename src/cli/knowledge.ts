@@ -57,6 +57,10 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
       const config = ctx.loadConfig(cmd.optsWithGlobals());
       const services = await ctx.openServices(config);
       try {
+        if (!opts.json && !opts.batch && services.kb.listDocuments().length === 0) {
+          ctx.out.write(`知识库（${config.dataDir}）为空。用 yingji ingest <文件或文件夹> 导入文档后再检索。\n`);
+          return;
+        }
         for (const q of queries) {
           const result = await services.retriever.retrieve(q, { k });
           if (opts.json || opts.batch) {

@@ -57,6 +57,13 @@ describe('yingji command line', () => {
     }
   });
 
+  it('tells how to add documents when searching an empty knowledge base', async () => {
+    const run = await runYingji(['search', '台风红色预警', '--data', path.join(work, 'empty-kb')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('为空');
+    expect(run.stdout).toContain('yingji ingest');
+  });
+
   it('ingests a folder recursively, including DOCX and GBK text, and exits 0', async () => {
     const run = await runYingji(['ingest', inbox, '--data', data]);
     expect(run.code, run.stderr + run.stdout).toBe(0);
