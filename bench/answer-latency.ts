@@ -63,11 +63,7 @@ async function main(): Promise<void> {
       .split('\n')
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as { id: string; question: string; type: string });
-    const deps = {
-      retriever: services.retriever,
-      chatModel: services.chatModel,
-      config: { ...config.ollama, retrievalK: config.retrievalK },
-    };
+    const deps = services.answerDeps;
     await collectAnswer(deps, { question: '预热' }); // first call loads the tokenizer dictionary
 
     const beforeModel: number[] = [];

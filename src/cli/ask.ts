@@ -1,46 +1,13 @@
 /** `yingji ask "问题" [--json]`: streams reasoning (dimmed on a terminal) and the cited answer, then the sources. */
 import type { Command } from 'commander';
-import { answerQuestion, collectAnswer, type AnswerDeps } from '../answer/answer-question.js';
-import type { AnswerResult, Citation } from '../answer/types.js';
+import { answerQuestion, collectAnswer } from '../answer/answer-question.js';
+import { toAskJson } from '../answer/ask-json.js';
+import type { Citation } from '../answer/types.js';
 import { AppError } from '../core/errors.js';
-import type { Services } from '../main.js';
 import type { CliContext } from './context.js';
 
 const DIM = '\u001b[2m';
 const RESET = '\u001b[0m';
-
-/** The `--json` output: one object per question. */
-export interface AskJson {
-  mode: AnswerResult['mode'];
-  answer: string;
-  reasoning: string;
-  citations: Pick<Citation, 'n' | 'docId' | 'source' | 'title' | 'locator' | 'page' | 'text' | 'cited'>[];
-  timings: { retrievalMs: number; firstTokenMs: number | null; totalMs: number };
-  modeReason?: string;
-  query?: string;
-  droppedCitations?: number;
-}
-
-export function toAskJson(r: AnswerResult): AskJson {
-  return {
-    mode: r.mode,
-    answer: r.answer,
-    reasoning: r.reasoning,
-    citations: r.citations.map(({ n, docId, source, title, locator, page, text, cited }) => ({ n, docId, source, title, locator, page, text, cited })),
-    timings: { retrievalMs: r.timings.retrievalMs, firstTokenMs: r.timings.firstTokenMs, totalMs: r.timings.totalMs },
-    ...(r.modeReason ? { modeReason: r.modeReason } : {}),
-    ...(r.query ? { query: r.query } : {}),
-    droppedCitations: r.droppedCitations ?? 0,
-  };
-}
-
-export function answerDepsFrom(services: Services): AnswerDeps {
-  return {
-    retriever: services.retriever,
-    chatModel: services.chatModel,
-    config: { ...services.config.ollama, retrievalK: services.config.retrievalK },
-  };
-}
 
 function formatSources(citations: Citation[]): string {
   if (!citations.length) return '';
@@ -66,7 +33,7 @@ export function registerAskCommand(program: Command, ctx: CliContext): void {
       const onSigint = () => ac.abort();
       process.once('SIGINT', onSigint);
       try {
-        const deps = answerDepsFrom(services);
+        const deps = services.answerDeps;
         const request = { question, signal: ac.signal };
         if (opts.json) {
           ctx.out.write(`${JSON.stringify(toAskJson(await collectAnswer(deps, request)))}\n`);

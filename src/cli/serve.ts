@@ -1,6 +1,5 @@
 /** `yingji serve`: builds the UI when stale, opens the knowledge base (seeding it when empty), serves until SIGINT/SIGTERM. */
 import type { Command } from 'commander';
-import { createLlmStatusMonitor } from '../answer/llm-status.js';
 import { createApp } from '../server/app.js';
 import { ensureWebBuilt } from '../server/web-assets.js';
 import type { CliContext } from './context.js';
@@ -28,7 +27,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         await services.close();
         throw e;
       }
-      const status = await createLlmStatusMonitor(services.chatModel).refresh({ force: true });
+      const status = await services.llmStatus.refresh({ force: true });
       const out = (line: string) => ctx.out.write(line + '\n');
       out(`应急知识助手已启动：${app.url}`);
       out(

@@ -50,15 +50,7 @@ export async function runAnswer(
   let sources: Extract<AnswerEvent, { type: 'sources' }> | undefined;
   let result: AnswerResult | undefined;
   try {
-    const events = answerQuestion(
-      {
-        retriever: services.retriever,
-        chatModel: services.chatModel,
-        config: { ...services.config.ollama, retrievalK: services.config.retrievalK },
-        status: ctx.llmStatus,
-      },
-      { question: input.question.trim(), history, signal: input.signal },
-    );
+    const events = answerQuestion(services.answerDeps, { question: input.question.trim(), history, signal: input.signal });
     for await (const event of events) {
       if (event.type === 'sources') sources = event;
       else if (event.type === 'answer') answer += event.delta;

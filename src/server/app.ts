@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
 import { Server } from 'socket.io';
-import { createLlmStatusMonitor, type LlmStatusMonitor, type ModelStatus } from '../answer/llm-status.js';
+import type { ModelStatus } from '../answer/llm-status.js';
 import { AppError } from '../core/errors.js';
 import { AuditLog } from './audit.js';
 import { DEFAULT_LOGIN_RATE_LIMIT, FailureLimiter, type RateLimitOptions } from './auth/rate-limit.js';
@@ -63,7 +63,6 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   const sessions = new SessionSigner(await loadSessionSecret(dataDir, config.server.sessionSecret));
   const audit = new AuditLog(dataDir);
   let io: ChatServer | undefined;
-  const llmStatus = createLlmStatusMonitor(services.chatModel);
   const usersTimer = setInterval(() => {
     users.reloadIfChanged().catch((e: unknown) => log(`读取 users.json 失败：${e instanceof Error ? e.message : String(e)}`));
   }, USERS_RELOAD_MS);
@@ -85,8 +84,7 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
     loginLimiter: new FailureLimiter(deps.loginRateLimit ?? DEFAULT_LOGIN_RATE_LIMIT),
     uploadDir: path.join(dataDir, 'uploads-tmp'),
     log,
-    llmStatus,
-    health: () => computeHealth(services, llmStatus),
+    health: () => computeHealth(services),
     endSocketSession: (sid) => io?.in(sessionRoom(sid)).disconnectSockets(true),
   };
 
@@ -148,8 +146,8 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   };
 }
 
-async function computeHealth(services: ServerServices, llmStatus: LlmStatusMonitor): Promise<HealthInfo> {
-  const { kb } = services;
+async function computeHealth(services: ServerServices): Promise<HealthInfo> {
+  const { kb, llmStatus } = services;
   let status: ModelStatus;
   try {
     status = await llmStatus.refresh();

@@ -1,9 +1,5 @@
 /** What the HTTP routes and socket handlers share; built once by createApp. */
-import type { LlmStatusMonitor } from '../answer/llm-status.js';
-import type { Config } from '../config.js';
-import type { KnowledgeBase } from '../index/knowledge-base.js';
-import type { ChatModel } from '../llm/chat-model.js';
-import type { Retriever } from '../retrieval/types.js';
+import type { Services } from '../main.js';
 import type { AuditLog } from './audit.js';
 import type { FailureLimiter } from './auth/rate-limit.js';
 import type { SessionPayload, SessionSigner } from './auth/session.js';
@@ -12,13 +8,8 @@ import type { ConversationStore } from './conversations.js';
 import type { HealthInfo, SessionUser } from './events.js';
 import type { IngestJobs } from './ingest-jobs.js';
 
-/** The parts of the lead's `Services` (src/main.ts) the server uses. */
-export interface ServerServices {
-  config: Readonly<Config>;
-  kb: KnowledgeBase;
-  retriever: Retriever;
-  chatModel: ChatModel;
-}
+/** The parts of `Services` (src/main.ts) the server uses. */
+export type ServerServices = Pick<Services, 'config' | 'kb' | 'retriever' | 'llmStatus' | 'answerDeps'>;
 
 export interface ServerContext {
   services: ServerServices;
@@ -30,8 +21,6 @@ export interface ServerContext {
   loginLimiter: FailureLimiter;
   uploadDir: string;
   log: (line: string) => void;
-  /** Shared with answers, which report whether the model answered. */
-  llmStatus: LlmStatusMonitor;
   health(): Promise<HealthInfo>;
   /** Disconnects the sockets opened with this session (logout). */
   endSocketSession(sid: string): void;

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli.js';
 import type { CliContext } from '../../src/cli/context.js';
-import { createOllamaChatModel } from '../../src/llm/ollama/ollama-chat-model.js';
+import { openServices } from '../../src/main.js';
 import { corpusPath, createTestKnowledgeBase, testConfig } from '../support/knowledge.js';
 import { closedPortUrl, startOllamaServer, type OllamaTestServer } from '../support/ollama-server.js';
 
@@ -22,8 +22,8 @@ async function ask(args: string[], baseUrl: string, tty = false): Promise<{ out:
   const err = capture(false);
   const ctx: CliContext = {
     loadConfig: () => testConfig(kb.dir, { OLLAMA_BASE_URL: baseUrl, OLLAMA_TIMEOUT_MS: '1000' }),
-    // The knowledge base stays open for the next test; the command's close() must not end it.
-    openServices: async (config) => ({ ...kb.services, config, chatModel: createOllamaChatModel(config.ollama), close: async () => {} }),
+    // The command opens its own instance of the test knowledge base, wired to this test's Ollama URL.
+    openServices,
     out: out.stream,
     err: err.stream,
   };

@@ -1,6 +1,7 @@
 /** Search, non-streaming ask, feedback and the user's conversations (every role). */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
+import { toAskJson } from '../../answer/ask-json.js';
 import { AppError } from '../../core/errors.js';
 import { toSearchHitJson } from '../../retrieval/locator.js';
 import { runAnswer, validateAsk } from '../answering.js';
@@ -44,7 +45,7 @@ export function queryRoutes(ctx: ServerContext): Router {
       question: body.question as string,
       signal: controller.signal,
     });
-    res.json(result);
+    res.json(toAskJson(result));
   });
 
   router.post('/feedback', async (req, res) => {

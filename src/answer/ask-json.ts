@@ -1,0 +1,27 @@
+import type { AnswerResult, Citation } from './types.js';
+
+/** The object `yingji ask --json` prints and `POST /api/ask` returns. */
+export interface AskJson {
+  mode: AnswerResult['mode'];
+  answer: string;
+  reasoning: string;
+  citations: Pick<Citation, 'n' | 'docId' | 'source' | 'title' | 'locator' | 'page' | 'text' | 'cited'>[];
+  timings: { retrievalMs: number; firstTokenMs: number | null; totalMs: number };
+  modeReason?: string;
+  query?: string;
+  droppedCitations?: number;
+}
+
+export function toAskJson(r: AnswerResult): AskJson {
+  return {
+    mode: r.mode,
+    answer: r.answer,
+    reasoning: r.reasoning,
+    citations: r.citations.map(({ n, docId, source, title, locator, page, text, cited }) => ({ n, docId, source, title, locator, page, text, cited })),
+    timings: { retrievalMs: r.timings.retrievalMs, firstTokenMs: r.timings.firstTokenMs, totalMs: r.timings.totalMs },
+    ...(r.modeReason ? { modeReason: r.modeReason } : {}),
+    ...(r.query ? { query: r.query } : {}),
+    droppedCitations: r.droppedCitations ?? 0,
+  };
+}
+
