@@ -4,6 +4,7 @@
  * each line cited [n]. A direct article request gets the article verbatim.
  */
 import type { Hit } from '../core/types.js';
+import { bigramSet, cjkBigrams, jaccard } from '../llm/builtin/chinese-tokenizer.js';
 import { labelMatches } from '../retrieval/article-ref.js';
 import type { QueryAnalysis } from '../retrieval/types.js';
 
@@ -105,15 +106,6 @@ function splitSentences(line: string): string[] {
   return out;
 }
 
-function bigrams(text: string): string[] {
-  const cjk = text.replace(/[^\u3400-\u9fff\w]/g, ' ');
-  const out: string[] = [];
-  for (const seg of cjk.split(/\s+/)) {
-    for (let i = 0; i + 1 < seg.length; i++) out.push(seg.slice(i, i + 2));
-  }
-  return out;
-}
-
 /** Query terms with weights: the retriever's analysed terms when given, plus the question's content bigrams. */
 export function queryTerms(question: string, analysis?: QueryAnalysis): { term: string; weight: number }[] {
   const terms = new Map<string, number>();
@@ -121,7 +113,7 @@ export function queryTerms(question: string, analysis?: QueryAnalysis): { term: 
     const term = t.term.trim();
     if (term.length >= 2 && !STOP_BIGRAM_RE.test(term)) terms.set(term, Math.max(terms.get(term) ?? 0, t.weight));
   }
-  for (const b of bigrams(question)) {
+  for (const b of cjkBigrams(question)) {
     if (!STOP_BIGRAM_RE.test(b)) terms.set(b, Math.max(terms.get(b) ?? 0, 0.5));
   }
   return [...terms].map(([term, weight]) => ({ term, weight }));
@@ -142,11 +134,7 @@ function isDuplicate(a: string, b: string): boolean {
   const nb = normalise(b);
   if (!na || !nb) return false;
   if (na.includes(nb) || nb.includes(na)) return true;
-  const ba = new Set(bigrams(na));
-  const bb = new Set(bigrams(nb));
-  let inter = 0;
-  for (const x of ba) if (bb.has(x)) inter++;
-  return inter / (ba.size + bb.size - inter || 1) >= 0.8;
+  return jaccard(bigramSet(na), bigramSet(nb)) >= 0.8;
 }
 
 function heading(reason?: string): string {

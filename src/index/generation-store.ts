@@ -29,7 +29,7 @@ export function parseGenerationName(name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export function sha256Hex(bytes: Buffer): string {
+export function sha256Hex(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
@@ -119,8 +119,8 @@ export function digestFileInWorker(file: string, options: { sync?: boolean } = {
 }
 
 /** Writes bytes and fsyncs them before returning, so a later rename cannot expose a hole. */
-export async function writeFileDurably(file: string, bytes: Buffer | string): Promise<void> {
-  const handle = await open(file, 'w');
+export async function writeFileDurably(file: string, bytes: Buffer | string, mode = 0o644): Promise<void> {
+  const handle = await open(file, 'w', mode);
   try {
     await handle.writeFile(bytes);
     await handle.sync();
@@ -152,10 +152,11 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Atomically replaces `file` with `text`. */
-export async function replaceFileAtomically(file: string, text: string | Buffer): Promise<void> {
+/** Atomically and durably replaces `file` with `text` (readers see the old or the new file, never part of one). */
+export async function replaceFileAtomically(file: string, text: string | Buffer, mode = 0o644): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  await writeFileDurably(tmp, text);
+  await writeFileDurably(tmp, text, mode);
   await rename(tmp, file);
   await syncDir(path.dirname(file));
 }

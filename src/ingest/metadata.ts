@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Block, DocMetadata, DocType } from '../core/types.js';
-import { parseChineseNumber } from './chinese-numerals.js';
+import { parseChineseNumber } from '../core/chinese-text.js';
 import { cleanLine, matchArticleStart, matchHeadingLine, matchLegalHeading } from './structure.js';
 
 export interface MetadataInput {

@@ -1,3 +1,4 @@
+import { toHalfWidth } from '../core/chinese-text.js';
 import type { Block } from '../core/types.js';
 
 /** CJK ideographs (incl. extension A and compatibility forms). */
@@ -51,13 +52,6 @@ export function normalizeBlocks(blocks: Block[], pageCount?: number): Block[] {
     out.push({ ...block, text });
   }
   return out;
-}
-
-/** Full-width ASCII letters, digits, symbols and the ideographic space → half-width; CJK punctuation such as ，。；：（）《》 stays. */
-export function toHalfWidth(text: string): string {
-  return text.replace(/[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]/gu, (ch) =>
-    ch === '\u3000' ? ' ' : String.fromCharCode(ch.charCodeAt(0) - 0xfee0),
-  );
 }
 
 /** Removes spaces a PDF text layer or OCR puts between CJK characters, CJK and digits, and around CJK punctuation. */

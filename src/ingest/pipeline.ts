@@ -8,6 +8,7 @@ import path from 'node:path';
 import { AppError, toAppError } from '../core/errors.js';
 import type { Chunk, DocMetadata, SourceDoc } from '../core/types.js';
 import { embeddingText } from '../index/embedding-text.js';
+import { sha256Hex } from '../index/generation-store.js';
 import type { KnowledgeBase } from '../index/knowledge-base.js';
 import { chunkDocument } from './chunker.js';
 import { extractMetadata } from './metadata.js';
@@ -88,10 +89,6 @@ export function documentIdFor(sourceKey: string): string {
   return createHash('sha1').update(sourceKey).digest('hex').slice(0, 12);
 }
 
-export function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 /** Ingests every input, reports each outcome, commits the knowledge base. */
 export async function ingestInputs(deps: IngestDeps, inputs: IngestInput[], options: IngestOptions = {}): Promise<IngestReport> {
   const started = Date.now();
@@ -157,7 +154,7 @@ async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): 
     const error = new AppError('FILE_NOT_FOUND', `无法读取文件 ${input.fileName}：文件不存在或没有读取权限`, { cause: e });
     return { file: input.fileName, status: 'failed', docId: existing?.id, error: error.toJSON() };
   }
-  const contentHash = sha256(bytes);
+  const contentHash = sha256Hex(bytes);
   const metadataChanged = input.metadata && existing && !sameMetadata(existing, input.metadata);
   if (!force && existing && existing.contentHash === contentHash && existing.status === 'indexed' && !metadataChanged) {
     return { file: input.fileName, status: 'unchanged', docId: existing.id, chunks: 0 };
@@ -190,7 +187,7 @@ async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): 
       id: `${docId}#${ordinal}`,
       docId,
       ordinal,
-      contentHash: sha256(d.text),
+      contentHash: sha256Hex(d.text),
     }));
     const vectors = await embedChunks(kb, metadata.title, chunks);
     const storedFile = await kb.storeOriginal(docId, input.fileName, bytes);

@@ -3,7 +3,7 @@
  * 编/分编/章/节 headings, 第X条 article starts, and the outline numbering of plans
  * (一、 （一） 1. （1） and decimal 1 / 1.1 / 4.1.2). Pure functions over one line, precompiled regexes.
  */
-import { parseChineseNumber } from './chinese-numerals.js';
+import { parseChineseNumber } from '../core/chinese-text.js';
 
 /**
  * Kinds of heading, coarsest first. The order is the conventional nesting; a document that nests differently

@@ -3,7 +3,7 @@
  * 安全生产法第二十一条, 《生产安全事故应急条例》第十七条, 应急条例第17条, 《…预案》5.3节.
  */
 import type { SourceDoc } from '../core/types.js';
-import { fromChineseNumber, toChineseNumber } from './chinese-number.js';
+import { parseChineseNumber, toChineseNumber } from '../core/chinese-text.js';
 
 export interface ArticleRef {
   /** Text naming the document, e.g. 安全生产法 (may be empty). */
@@ -22,8 +22,8 @@ export function parseArticleRef(query: string): ArticleRef | undefined {
   const q = query.replace(/\s+/g, '');
   const article = ARTICLE.exec(q);
   if (article) {
-    const n = fromChineseNumber(article[1].replace(/两/g, '二'));
-    if (!Number.isFinite(n) || n <= 0) return undefined;
+    const n = parseChineseNumber(article[1]);
+    if (n === undefined || n <= 0) return undefined;
     return { docHint: docHintBefore(q, article.index), articleLabel: `第${toChineseNumber(n)}条${article[2] ?? ''}`, kind: 'article' };
   }
   const section = SECTION.exec(q);

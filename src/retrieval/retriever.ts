@@ -2,9 +2,10 @@
  * Hybrid retrieval: query analysis → lexical (BM25) + vector search → reciprocal-rank fusion →
  * article lookup first → near-duplicate removal → absolute scores and the "sufficient basis" decision.
  */
+import { toHalfWidth } from '../core/chinese-text.js';
 import type { Chunk, Hit, SourceDoc } from '../core/types.js';
 import type { KnowledgeBase } from '../index/knowledge-base.js';
-import { tokenizeQuery } from '../llm/builtin/chinese-tokenizer.js';
+import { bigramSet, jaccard, tokenizeQuery } from '../llm/builtin/chinese-tokenizer.js';
 import { labelMatches, matchDocuments, parseArticleRef, type ArticleRef } from './article-ref.js';
 import { formatLocator } from './locator.js';
 import { expandQuery, loadSynonyms, type SynonymTable } from './synonyms.js';
@@ -40,15 +41,6 @@ const NAMED_DOC_BOOST = 1.6;
 /** Hits scoring below this are no sufficient basis for an answer (calibrated on dev.jsonl unanswerables). */
 export const SUFFICIENT_SCORE = 0.17;
 const DEFAULT_K = 5;
-
-/** Words that carry the question's form, not its topic. */
-const QUERY_STOPWORDS = new Set(
-  (
-    '什么 怎么 怎样 如何 哪些 哪个 哪里 哪儿 哪条 哪项 哪级 多少 几 吗 呢 吧 啊 呀 么 是 的 了 要 会 能 能不能 可以 可不可以 ' +
-    '是不是 有没有 应该 应当 需要 得 该 这 那 这个 那个 这类 那么 还 还是 还有 又 都 就 也 请问 一下 规定 内容 讲 说 说了 讲的是 ' +
-    '指的是 我们 你们 他们 我 你 他 自己 里 中 上 下 时 时候 之后 以后 后 先 再 具体 一般 分别 我想 知道 问 下来 接下来 马上 立即 立刻'
-  ).split(/\s+/),
-);
 
 export function createRetriever(deps: RetrieverDeps): Retriever {
   const synonyms = deps.synonyms ?? loadSynonyms(deps.synonymFiles ?? []);
@@ -101,7 +93,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         if (!chunk || (allowed && !allowed.has(chunk.docId))) continue;
         const doc = kb.getDocument(chunk.docId);
         if (!doc || doc.status !== 'indexed') continue;
-        const fingerprint = bigrams(chunk.text);
+        const fingerprint = bigramSet(chunk.text);
         if (keptFingerprints.some((f) => jaccard(f, fingerprint) > 0.85)) continue;
         keptFingerprints.push(fingerprint);
         const score = articleIds.has(chunkId) ? 1 : absoluteScore(termIdf, doc, chunk, e.similarity);
@@ -121,12 +113,11 @@ export function analyzeQuery(query: string, synonyms: SynonymTable, docs: Source
   const normalized = toHalfWidth(query).trim();
   const weights = new Map<string, number>();
   for (const t of tokenizeQuery(normalized)) {
-    if (QUERY_STOPWORDS.has(t)) continue;
     weights.set(t, Math.max(weights.get(t) ?? 0, 1));
   }
   for (const phrase of expandQuery(normalized, synonyms)) {
     for (const t of tokenizeQuery(phrase)) {
-      if (QUERY_STOPWORDS.has(t) || weights.has(t)) continue;
+      if (weights.has(t)) continue;
       weights.set(t, expansionWeight);
     }
   }
@@ -203,25 +194,6 @@ function queryTermIdf(kb: KnowledgeBase, analysis: QueryAnalysis): Map<string, n
 
 function docIdOf(chunkId: string): string {
   return chunkId.slice(0, chunkId.lastIndexOf('#'));
-}
-
-function bigrams(text: string): Set<string> {
-  const s = text.replace(/\s+/g, '');
-  const out = new Set<string>();
-  for (let i = 0; i + 1 < s.length; i++) out.add(s.slice(i, i + 2));
-  return out;
-}
-
-function jaccard(a: Set<string>, b: Set<string>): number {
-  if (!a.size || !b.size) return 0;
-  const [small, large] = a.size < b.size ? [a, b] : [b, a];
-  let inter = 0;
-  for (const x of small) if (large.has(x)) inter++;
-  return inter / (a.size + b.size - inter);
-}
-
-function toHalfWidth(s: string): string {
-  return s.replace(/[\uFF01-\uFF5E]/g, (c) => (/[！（），：；？]/.test(c) ? c : String.fromCharCode(c.charCodeAt(0) - 0xfee0)));
 }
 
 function round(x: number): number {

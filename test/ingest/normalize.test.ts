@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Block } from '../../src/core/types.js';
-import { isPageNumberLine, normalizeBlocks, removeJustificationSpaces, stripPageFurniture, toHalfWidth } from '../../src/ingest/normalize.js';
+import { toHalfWidth } from '../../src/core/chinese-text.js';
+import { isPageNumberLine, normalizeBlocks, removeJustificationSpaces, stripPageFurniture } from '../../src/ingest/normalize.js';
 
 describe('normalizeBlocks', () => {
   it('turns full-width ASCII letters, digits and spaces half-width but keeps Chinese punctuation', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseChineseNumber, toChineseNumber } from '../../src/ingest/chinese-numerals.js';
+import { parseChineseNumber, toChineseNumber } from '../../src/core/chinese-text.js';
 import {
   classifyHeadingText,
   cleanLine,

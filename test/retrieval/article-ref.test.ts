@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SourceDoc } from '../../src/core/types.js';
 import { matchDocuments, parseArticleRef, titleMatchScore } from '../../src/retrieval/article-ref.js';
-import { fromChineseNumber, toChineseNumber } from '../../src/retrieval/chinese-number.js';
+import { parseChineseNumber, toChineseNumber } from '../../src/core/chinese-text.js';
 
 const doc = (id: string, title: string) => ({ id, title }) as SourceDoc;
 const docs = [
@@ -17,9 +17,9 @@ describe('chinese numbers', () => {
   it('converts article numbers both ways as laws write them', () => {
     for (const [n, s] of [[1, '一'], [10, '十'], [17, '十七'], [20, '二十'], [105, '一百零五'], [120, '一百二十'], [1000, '一千']] as const) {
       expect(toChineseNumber(n)).toBe(s);
-      expect(fromChineseNumber(s)).toBe(n);
+      expect(parseChineseNumber(s)).toBe(n);
     }
-    expect(fromChineseNumber('二〇二一')).toBe(2021);
+    expect(parseChineseNumber('二〇二一')).toBe(2021);
   });
 });
 

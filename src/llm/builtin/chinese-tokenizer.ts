@@ -26,9 +26,10 @@ const STOPWORDS: ReadonlySet<string> = new Set([
 
 /** Extra words dropped from questions only (interrogatives and politeness), never from documents. */
 const QUERY_STOPWORDS: ReadonlySet<string> = new Set([
-  '什么', '怎么', '怎么办', '怎样', '如何', '哪些', '哪个', '哪里', '哪', '吗', '呢', '吧', '啊', '呀',
-  '请问', '请', '一下', '多少', '几', '是否', '有没有', '能否', '需要', '要求', '规定', '问', '想', '知道',
-  '告诉', '应该', '么',
+  '什么', '怎么', '怎么办', '怎样', '如何', '哪些', '哪个', '哪里', '哪', '吗', '呢', '吧', '啊', '呀', '请问', '请', '一下', '多少', '几',
+  '是否', '有没有', '能否', '需要', '要求', '规定', '问', '想', '知道', '告诉', '应该', '么', '哪儿', '哪条', '哪项', '哪级', '能不能', '可不可以',
+  '是不是', '应当', '这个', '那个', '这类', '那么', '还是', '还有', '内容', '讲', '说', '说了', '讲的是', '指的是', '自己', '里', '时候', '之后',
+  '以后', '先', '再', '具体', '一般', '分别', '我想', '下来', '接下来', '马上', '立即', '立刻',
 ]);
 
 /** A token is indexable when it has at least one letter, digit or CJK ideograph. */
@@ -130,4 +131,18 @@ export function cjkBigrams(text: string): string[] {
     for (let i = 0; i + 1 < run.length; i++) out.push(run.slice(i, i + 2));
   }
   return out;
+}
+
+/** The distinct CJK bigrams of a text: a cheap fingerprint for near-duplicate detection. */
+export function bigramSet(text: string): Set<string> {
+  return new Set(cjkBigrams(text));
+}
+
+/** Jaccard similarity of two sets, 0 when either is empty. */
+export function jaccard(a: Set<string>, b: Set<string>): number {
+  if (!a.size || !b.size) return 0;
+  const [small, large] = a.size < b.size ? [a, b] : [b, a];
+  let inter = 0;
+  for (const x of small) if (large.has(x)) inter++;
+  return inter / (a.size + b.size - inter);
 }

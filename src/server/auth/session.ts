@@ -5,7 +5,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../fs-util.js';
+import { replaceFileAtomically } from '../../index/generation-store.js';
 
 export const SESSION_COOKIE = 'yingji_session';
 /** One long duty shift plus handover. */
@@ -33,7 +33,7 @@ export async function loadSessionSecret(dataDir: string, configured: string): Pr
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   const secret = randomBytes(32).toString('base64url');
-  await writeFileAtomic(file, secret + '\n', 0o600);
+  await replaceFileAtomically(file, secret + '\n', 0o600);
   return secret;
 }
 

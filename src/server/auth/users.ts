@@ -9,7 +9,8 @@ import bcrypt from 'bcryptjs';
 import { AppError } from '../../core/errors.js';
 import type { Role, UserInfo } from '../events.js';
 import { ROLES } from '../events.js';
-import { SerialQueue, writeFileAtomic } from '../fs-util.js';
+import { replaceFileAtomically } from '../../index/generation-store.js';
+import { SerialQueue } from '../fs-util.js';
 
 /** bcrypt cost: about 70 ms per hash in pure JS on this class of machine — slow for guessing, fine for logins. */
 const BCRYPT_COST = 10;
@@ -168,7 +169,7 @@ export class UserStore {
   private save(): Promise<void> {
     const body: UsersFile = { version: 1, users: [...this.users.values()] };
     return this.writes.run(async () => {
-      await writeFileAtomic(this.file, JSON.stringify(body, null, 2) + '\n');
+      await replaceFileAtomically(this.file, JSON.stringify(body, null, 2) + '\n', 0o600);
       this.loadedMtimeMs = (await stat(this.file)).mtimeMs;
     });
   }

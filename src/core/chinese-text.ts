@@ -1,4 +1,7 @@
-/** Chinese numerals as they appear in legal text: article numbers (第一百二十条) and dates (二〇二一年六月十日). */
+/**
+ * Chinese text helpers shared by ingestion and query analysis: numerals as they appear in legal text (article
+ * numbers 第一百二十条, dates 二〇二一年六月十日) and full-width to half-width conversion.
+ */
 
 const DIGITS: Readonly<Record<string, number>> = {
   零: 0, 〇: 0, Ｏ: 0, O: 0, o: 0, '○': 0,
@@ -82,4 +85,11 @@ export function toChineseNumber(n: number): string {
 /** Converts full-width digits (０-９) to ASCII. */
 export function toAsciiDigits(s: string): string {
   return s.replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xff10 + 48));
+}
+
+/** Full-width ASCII letters, digits, symbols and the ideographic space → half-width; CJK punctuation such as ，。；：（）《》 stays. */
+export function toHalfWidth(text: string): string {
+  return text.replace(/[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]/gu, (ch) =>
+    ch === '\u3000' ? ' ' : String.fromCharCode(ch.charCodeAt(0) - 0xfee0),
+  );
 }
