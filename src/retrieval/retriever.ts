@@ -25,6 +25,8 @@ export interface RetrievalTuning {
   lexicalWeight: number;
   vectorWeight: number;
   expansionWeight: number;
+  /** Multiplier for purpose clauses and preambles, which share a document's topic words but rarely answer. */
+  purposeWeight: number;
 }
 
 export const DEFAULT_TUNING: RetrievalTuning = {
@@ -33,7 +35,12 @@ export const DEFAULT_TUNING: RetrievalTuning = {
   lexicalWeight: 1,
   vectorWeight: 0.3,
   expansionWeight: 0.5,
+  purposeWeight: 0.5,
 };
+/** The chunker's label for the title and adoption lines before the first article (src/ingest/chunker.ts). */
+const PREAMBLE_LABEL = '题注';
+const ASKS_WHEN = /什么时候|何时|哪年|哪一年|日期|施行|生效|通过|公布|发布|修订|修正|版本/;
+const PURPOSE_CLAUSE = /(?:^|\n)(?:第[一二]条\s*)?为(?:了)?[^。\n]{4,150}?制定本(?:法|条例|规定|办法|细则|规程|预案|方案|制度|手册)/;
 /** Score a chunk gets when it is the article a query names; above any fused score. */
 const ARTICLE_MATCH_BONUS = 1;
 /** Fused-score multiplier for chunks of a document the query names in 《》. */
@@ -78,6 +85,13 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       const namedDocs = new Set(matched);
       if (namedDocs.size) {
         for (const [id, e] of fused) if (namedDocs.has(docIdOf(id))) e.fused *= NAMED_DOC_BOOST;
+      }
+      // Purpose clauses (为了…制定本法) and title/adoption preambles share a document's topic words but rarely answer.
+      const asksWhen = ASKS_WHEN.test(query);
+      for (const [id, e] of fused) {
+        const chunk = kb.getChunk(id);
+        if (!chunk) continue;
+        if (PURPOSE_CLAUSE.test(chunk.text) || (!asksWhen && chunk.articleLabel === PREAMBLE_LABEL)) e.fused *= tuning.purposeWeight;
       }
       const articleChunks = analysis.articleRef ? findArticleChunks(kb, analysis.articleRef) : [];
       for (const chunk of articleChunks) entry(chunk.id).fused += ARTICLE_MATCH_BONUS;

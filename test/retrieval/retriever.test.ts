@@ -51,6 +51,12 @@ describe('hybrid retrieval over the regulations and plans corpus', () => {
     expect(hits[0].doc.source).toBe('geological-disaster-reg.md');
   });
 
+  it('does not put a title preamble or a purpose clause first for a "what do we do now" question', async () => {
+    const [first] = await top('有限空间作业有人晕倒了，现场怎么办？');
+    expect(first.chunk.articleLabel).not.toBe('题注');
+    expect(first.chunk.text).not.toMatch(/制定本(?:法|条例|规程|预案|方案)/);
+  });
+
   it('marks questions about a document the knowledge base lacks as having no sufficient basis', async () => {
     const result = await kb.services.retriever.retrieve('按《证券法》，上市公司信息披露违规怎么处罚？');
     expect(result.sufficient).toBe(false);
