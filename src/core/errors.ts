@@ -15,6 +15,14 @@ export type ErrorCode =
   | 'KNOWLEDGE_BASE_EMPTY'
   /** Another process is committing into the same knowledge folder. */
   | 'KNOWLEDGE_BASE_BUSY'
+  /** The knowledge base changed under this request (closed, or another process committed first). */
+  | 'CONFLICT'
+  /** The disk holding the knowledge folder is full; nothing was changed. */
+  | 'DISK_FULL'
+  /** A file expands past a configured bound (decompressed bytes, characters, paragraphs, chunks, OCR pages). */
+  | 'LIMIT_EXCEEDED'
+  /** A state-changing request came from a page of another origin (CSRF). */
+  | 'CROSS_ORIGIN_REJECTED'
   | 'DOCUMENT_NOT_FOUND'
   | 'LLM_UNAVAILABLE'
   | 'MODEL_NOT_FOUND'
@@ -44,6 +52,9 @@ export class AppError extends Error {
 /** Wraps anything thrown into an AppError; unknown errors become INTERNAL with a safe message. */
 export function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
+  if (isDiskFull(e)) {
+    return new AppError('DISK_FULL', '知识库所在磁盘空间不足，本次修改未保存，已有内容不受影响；请管理员清理磁盘或扩容后重试。', { cause: e });
+  }
   if (e instanceof Error && e.name === 'AbortError') {
     return new AppError('ANSWER_ABORTED', '已停止生成。', { cause: e });
   }
@@ -52,4 +63,10 @@ export function toAppError(e: unknown): AppError {
 
 export function isAppError(e: unknown, code?: ErrorCode): e is AppError {
   return e instanceof AppError && (code === undefined || e.code === code);
+}
+
+/** True for the file-system errors of a full disk or exhausted quota (ENOSPC, EDQUOT). */
+export function isDiskFull(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
