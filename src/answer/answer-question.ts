@@ -49,11 +49,12 @@ function toCitation(s: PromptSource, cited: Set<number>, highlights?: Map<number
   };
 }
 
-const aborted = (): AnswerEvent => ({ type: 'error', code: 'ANSWER_ABORTED', message: '已停止生成。' });
+const aborted = (): AppError => new AppError('ANSWER_ABORTED', '已停止生成。');
 
 /**
- * Streams one answer. Ends with exactly one `done` or one `error` event (ANSWER_ABORTED when `signal` fires;
- * the upstream Ollama request is closed).
+ * Streams one answer, ending with exactly one `done` event.
+ * @throws AppError ANSWER_ABORTED when `signal` fires (the upstream Ollama request is closed), INVALID_REQUEST for
+ * an empty question, and whatever retrieval fails with (e.g. INDEX_CORRUPT).
  */
 export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest): AsyncIterable<AnswerEvent> {
   const started = performance.now();
@@ -61,10 +62,7 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
   const { config, chatModel, retriever } = deps;
   const signal = request.signal;
   const question = request.question.trim();
-  if (!question) {
-    yield { type: 'error', code: 'INVALID_REQUEST', message: '问题不能为空。' };
-    return;
-  }
+  if (!question) throw new AppError('INVALID_REQUEST', '问题不能为空。');
 
   try {
     // 1. Follow-up → standalone query.
@@ -79,13 +77,13 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
     // A model that failed the rewrite for want of a server or model will not answer either.
     let modelDown: AppError | null =
       rewrite.error && rewrite.error.code !== 'LLM_TIMEOUT' ? rewrite.error : null;
-    if (signal?.aborted) return yield aborted();
+    if (signal?.aborted) throw aborted();
 
     // 2. Retrieval.
     const retrievalStarted = performance.now();
     const retrieval: RetrievalResult = await retriever.retrieve(rewrite.query, { k: config.retrievalK });
     const retrievalMs = Math.round(performance.now() - retrievalStarted);
-    if (signal?.aborted) return yield aborted();
+    if (signal?.aborted) throw aborted();
 
     const base = {
       query: rewrite.query,
@@ -184,7 +182,7 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
       } catch (e) {
         if (signal?.aborted) {
           deps.status?.report({ ok: true });
-          return yield aborted();
+          throw aborted();
         }
         failure = timedOut
           ? new AppError('LLM_TIMEOUT', `模型在 ${Math.round(config.timeoutMs / 1000)} 秒内没有开始回答`, { cause: e })
@@ -243,20 +241,18 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
     };
     yield { type: 'done', result };
   } catch (e) {
-    if (signal?.aborted) return yield aborted();
-    const err = toAppError(e);
-    yield { type: 'error', code: err.code, message: err.message };
+    if (signal?.aborted) throw aborted();
+    throw toAppError(e);
   }
 }
 
 /**
  * Runs answerQuestion to the end.
- * @throws AppError from the `error` event (ANSWER_ABORTED, INVALID_REQUEST, retrieval failures).
+ * @throws AppError as answerQuestion does (ANSWER_ABORTED, INVALID_REQUEST, retrieval failures).
  */
 export async function collectAnswer(deps: AnswerDeps, request: AnswerRequest): Promise<AnswerResult> {
   for await (const ev of answerQuestion(deps, request)) {
     if (ev.type === 'done') return ev.result;
-    if (ev.type === 'error') throw new AppError(ev.code as AppError['code'], ev.message);
   }
   throw new AppError('INTERNAL', '回答意外结束。');
 }

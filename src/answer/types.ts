@@ -1,4 +1,4 @@
-/** Events an answer emits while it is produced; the server forwards them on socket.io. */
+/** Events an answer emits while it is produced; the server forwards them on socket.io. Failures are thrown as AppError. */
 export type AnswerMode = 'llm' | 'extractive' | 'no-basis';
 
 export interface Citation {
@@ -49,8 +49,7 @@ export type AnswerEvent =
   | { type: 'sources'; citations: Citation[]; mode: AnswerMode; query: string }
   | { type: 'reasoning'; delta: string }
   | { type: 'answer'; delta: string }
-  | { type: 'done'; result: AnswerResult }
-  | { type: 'error'; code: string; message: string };
+  | { type: 'done'; result: AnswerResult };
 
 export interface ConversationTurn {
   question: string;

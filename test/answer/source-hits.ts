@@ -97,3 +97,11 @@ export async function hitFromPlanSection(file: string, heading: string, score = 
   const doc = { ...makeDoc(file, title), docType: '应急预案' as const };
   return makeHit(doc, start, text, [heading], heading, score);
 }
+
+/** The sample documents of seeds/ (its README.md is about them, not one of them). */
+export const SEED_DOCUMENTS = [
+  'confined-space-procedure-sample.md',
+  'flood-typhoon-plan-sample.md',
+  'hazchem-leak-card-sample.md',
+  'duty-handbook-sample.docx',
+].map(seedPath);
