@@ -6,6 +6,7 @@ import { toHalfWidth } from '../core/chinese-text.js';
 import type { Chunk, Hit, SourceDoc } from '../core/types.js';
 import type { KnowledgeBase } from '../index/knowledge-base.js';
 import { bigramSet, jaccard, tokenizeQuery } from '../llm/builtin/chinese-tokenizer.js';
+import { answerTypesOf, decideBasis } from './basis.js';
 import { labelMatches, matchDocuments, parseArticleRef, type ArticleRef } from './article-ref.js';
 import { formatLocator } from './locator.js';
 import { expandQuery, loadSynonyms, type SynonymTable } from './synonyms.js';
@@ -68,7 +69,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       const analysis = analyzeQuery(query, synonyms, docs, tuning.expansionWeight);
       const allowed = options.docIds ? new Set(options.docIds) : undefined;
       if (kb.chunkCount() === 0 || analysis.terms.length === 0 && !analysis.articleRef) {
-        return { query, analysis, hits: [], tookMs: performance.now() - started, sufficient: false };
+        return { query, analysis, hits: [], tookMs: performance.now() - started, sufficient: false, basis: 'none', answerTypes: answerTypesOf(query) };
       }
 
       const fused = new Map<string, { fused: number; similarity: number }>();
@@ -128,7 +129,17 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       const sufficient =
         hits.length > 0 && (articleIds.size > 0 || (missing.length === 0 && hits.some((h) => h.score >= SUFFICIENT_SCORE)));
       if (missing.length) analysis.missingDocuments = missing;
-      return { query, analysis, hits, tookMs: performance.now() - started, sufficient };
+      const decision = decideBasis(query, hits, sufficient, termIdf, articleIds.size > 0);
+      return {
+        query,
+        analysis,
+        hits,
+        tookMs: performance.now() - started,
+        sufficient,
+        basis: decision.basis,
+        ...(decision.note ? { basisNote: decision.note } : {}),
+        answerTypes: decision.answerTypes,
+      };
     },
   };
 }

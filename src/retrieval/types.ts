@@ -1,4 +1,5 @@
 import type { Hit } from '../core/types.js';
+import type { AnswerType, Basis } from './basis.js';
 
 export interface RetrieveOptions {
   k?: number;
@@ -24,6 +25,12 @@ export interface RetrievalResult {
   tookMs: number;
   /** False when the best hit is below the calibrated "sufficient basis" threshold. */
   sufficient: boolean;
+  /** solid: a passage states what is asked; partial: related provisions only; none: nothing relevant. */
+  basis: Basis;
+  /** With `partial`: one plain sentence saying what the knowledge base does not state. */
+  basisNote?: string;
+  /** The kinds of value the question asks for (时限, 金额, 责任单位 …). */
+  answerTypes: AnswerType[];
 }
 
 /** Hybrid retrieval over a knowledge base. */
