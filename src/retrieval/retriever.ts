@@ -66,7 +66,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       const started = performance.now();
       const k = Math.max(1, options.k ?? DEFAULT_K);
       const docs = kb.listDocuments().filter((d) => d.status === 'indexed');
-      const analysis = analyzeQuery(query, synonyms, docs, tuning.expansionWeight);
+      const analysis = analyzeQuery(query, synonyms, docs, tuning.expansionWeight, options.alternativeQueries);
       const allowed = options.docIds ? new Set(options.docIds) : undefined;
       if (kb.chunkCount() === 0 || analysis.terms.length === 0 && !analysis.articleRef) {
         return { query, analysis, hits: [], tookMs: performance.now() - started, sufficient: false, basis: 'none', answerTypes: answerTypesOf(query) };
@@ -145,13 +145,19 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
 }
 
 /** Splits the query into weighted terms, expands abbreviations and synonyms, and recognises article references. */
-export function analyzeQuery(query: string, synonyms: SynonymTable, docs: SourceDoc[], expansionWeight = DEFAULT_TUNING.expansionWeight): QueryAnalysis {
+export function analyzeQuery(
+  query: string,
+  synonyms: SynonymTable,
+  docs: SourceDoc[],
+  expansionWeight = DEFAULT_TUNING.expansionWeight,
+  alternativeQueries: string[] = [],
+): QueryAnalysis {
   const normalized = toHalfWidth(query).trim();
   const weights = new Map<string, number>();
   for (const t of tokenizeQuery(normalized)) {
     weights.set(t, Math.max(weights.get(t) ?? 0, 1));
   }
-  for (const phrase of expandQuery(normalized, synonyms)) {
+  for (const phrase of [...expandQuery(normalized, synonyms), ...alternativeQueries.map((q) => toHalfWidth(q))]) {
     for (const t of tokenizeQuery(phrase)) {
       if (weights.has(t)) continue;
       weights.set(t, expansionWeight);

@@ -5,6 +5,11 @@ export interface RetrieveOptions {
   k?: number;
   /** Restrict to these document ids. */
   docIds?: string[];
+  /**
+   * Other wordings of the question (e.g. the model's rewrite in legal terms): their terms are searched as
+   * expansions, at the synonym weight, never instead of the question's own terms.
+   */
+  alternativeQueries?: string[];
 }
 
 /** What query analysis understood. */
