@@ -49,6 +49,11 @@ export function registerEvalCommand(program: Command, ctx: CliContext): void {
         ctx.out.write(
           `无依据判定：不可回答 ${r.unanswerableRefused}/${r.unanswerable} 被拒答，可回答 ${r.answerableRefused}/${r.answerable} 被误拒（精确率 ${r.precision}，召回率 ${r.recall}）\n`,
         );
+        const b = report.basis;
+        ctx.out.write(
+          `依据等级：可回答 明确 ${b.answerable.solid} / 未载明 ${b.answerable.partial} / 无依据 ${b.answerable.none}；` +
+            `不可回答 明确 ${b.unanswerable.solid} / 未载明 ${b.unanswerable.partial} / 无依据 ${b.unanswerable.none}\n`,
+        );
         if (report.misses.length) ctx.out.write(`未进前5：\n`);
         for (const m of report.misses) ctx.out.write(`  ${m.id} [${m.type}] ${m.question}\n    期望：${m.gold.join('；')}\n    实得：${m.top.slice(0, 3).join('；')}\n`);
         if (opts.out) {

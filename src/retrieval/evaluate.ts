@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { Hit } from '../core/types.js';
+import type { Basis } from './basis.js';
 import type { Retriever } from './types.js';
 
 export interface EvalQuestion {
@@ -38,7 +39,9 @@ export interface EvalReport {
   };
   meanTookMs: number;
   misses: { id: string; type: string; question: string; gold: string[]; top: string[] }[];
-  perQuestion: { id: string; type: string; rank: number | null; sufficient: boolean; topScore: number }[];
+  /** Basis levels given to answerable and to unanswerable questions (the confusion table). */
+  basis: Record<'answerable' | 'unanswerable', Record<Basis, number>>;
+  perQuestion: { id: string; type: string; rank: number | null; sufficient: boolean; basis: Basis; topScore: number }[];
 }
 
 export function parseQuestions(jsonl: string): EvalQuestion[] {
@@ -68,7 +71,7 @@ export async function evaluateRetrieval(retriever: Retriever, questions: EvalQue
     tookMs += result.tookMs;
     const rankIndex = result.hits.findIndex((h) => q.gold.some((g) => hitMatches(h, g)));
     const rank = rankIndex >= 0 && rankIndex < depth ? rankIndex + 1 : null;
-    perQuestion.push({ id: q.id, type: q.type, rank, sufficient: result.sufficient, topScore: result.hits[0]?.score ?? 0 });
+    perQuestion.push({ id: q.id, type: q.type, rank, sufficient: result.sufficient, basis: result.basis, topScore: result.hits[0]?.score ?? 0 });
     if (q.gold.length && (rank === null || rank > 5)) {
       misses.push({
         id: q.id,
@@ -97,6 +100,11 @@ export async function evaluateRetrieval(retriever: Retriever, questions: EvalQue
   const unanswerableRefused = unanswerable.filter((p) => !p.sufficient).length;
   const answerableRefused = answerable.filter((p) => !p.sufficient).length;
   const refusedTotal = unanswerableRefused + answerableRefused;
+  const levels = (rows: typeof perQuestion): Record<Basis, number> => ({
+    solid: rows.filter((p) => p.basis === 'solid').length,
+    partial: rows.filter((p) => p.basis === 'partial').length,
+    none: rows.filter((p) => p.basis === 'none').length,
+  });
   return {
     k,
     overall: metrics(answerable),
@@ -109,6 +117,7 @@ export async function evaluateRetrieval(retriever: Retriever, questions: EvalQue
       precision: round(refusedTotal ? unanswerableRefused / refusedTotal : 1),
       recall: round(unanswerable.length ? unanswerableRefused / unanswerable.length : 1),
     },
+    basis: { answerable: levels(answerable), unanswerable: levels(unanswerable) },
     meanTookMs: round(tookMs / (questions.length || 1)),
     misses,
     perQuestion,

@@ -99,6 +99,9 @@ export interface SearchResponse {
   query: string;
   tookMs: number;
   sufficient: boolean;
+  /** solid / partial / none: see src/retrieval/basis.ts. */
+  basis: 'solid' | 'partial' | 'none';
+  basisNote?: string;
   hits: SearchHitJson[];
 }
 
