@@ -1,3 +1,5 @@
+import type { Basis } from '../retrieval/basis.js';
+
 /** Events an answer emits while it is produced; the server forwards them on socket.io. Failures are thrown as AppError. */
 export type AnswerMode = 'llm' | 'extractive' | 'no-basis';
 
@@ -26,6 +28,12 @@ export interface AnswerTimings {
 
 export interface AnswerResult {
   mode: AnswerMode;
+  /** solid: a passage states what is asked; partial: related provisions only; none: nothing relevant. */
+  basis: Basis;
+  /** With `partial`: the one plain sentence the answer opens with. */
+  basisNote?: string;
+  /** The question in legal terms, searched as extra terms (model mode). */
+  legalRewrite?: string;
   answer: string;
   reasoning: string;
   citations: Citation[];
