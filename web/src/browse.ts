@@ -3,10 +3,10 @@ import type { Chunk, DocumentDetail, SourceDoc } from '../../src/server/events.j
 import { api, ApiError } from './api.js';
 import { articleLabelOf } from './article-label.js';
 import { clear, formatDate, h } from './dom.js';
-import type { View } from './view.js';
+import type { MountView } from './view.js';
 
-/** Mounts the document list and, given `docId`, that document scrolled to `target` (a locator or 第X条). */
-export function mountBrowse(container: HTMLElement, docId?: string, target?: string): View {
+/** Mounts the document list and, for #/browse/<docId>/<target>, that document scrolled to `target` (a locator or 第X条). */
+export const mountBrowse: MountView = (container, _ctx, [docId, target]) => {
   const timers = new Set<ReturnType<typeof setTimeout>>();
   void loadBrowse(container, timers, docId, target);
   return {
@@ -15,7 +15,7 @@ export function mountBrowse(container: HTMLElement, docId?: string, target?: str
       timers.clear();
     },
   };
-}
+};
 
 type Timers = Set<ReturnType<typeof setTimeout>>;
 

@@ -8,13 +8,25 @@ import { mountChat } from './chat.js';
 import { mountDocs } from './docs.js';
 import { clear, h } from './dom.js';
 import { createStatusBar } from './status-bar.js';
-import type { AppSocket, Session, View, ViewContext } from './view.js';
+import type { AppSocket, MountView, Session, View, ViewContext } from './view.js';
 import './styles.css';
 
 const root = document.getElementById('app') as HTMLElement;
 let session: Session | undefined;
 /** The mounted page and the route it was mounted for; chat stays mounted while the route stays #/chat. */
 let current: { key: string; view: View } | undefined;
+
+interface Route {
+  mount: MountView;
+  allowed(role: SessionUser['role']): boolean;
+  /** Kept mounted across hash changes within the page (the conversation survives). */
+  keep: boolean;
+}
+const ROUTES: Record<string, Route> = {
+  chat: { mount: mountChat, allowed: () => true, keep: true },
+  browse: { mount: mountBrowse, allowed: (role) => role !== 'officer', keep: false },
+  docs: { mount: mountDocs, allowed: (role) => role === 'admin', keep: false },
+};
 
 setUnauthorizedHandler(() => {
   if (session) logoutLocally();
@@ -129,28 +141,27 @@ function unmount(): void {
   clear(main);
 }
 
+/** A hand-typed #/browse/%ZZ must not break routing: an undecodable segment is taken as it stands. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function route(): void {
   if (!session) return;
-  const hash = location.hash || '#/chat';
-  const [, page, ...rest] = hash.split('/');
+  const [, asked = 'chat', ...rest] = (location.hash || '#/chat').split('/');
+  const page = ROUTES[asked]?.allowed(session.user.role) ? asked : 'chat';
   for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', a.getAttribute('data-route') === `#/${page}`);
-  const ctx: ViewContext = { session, refreshHealth: () => void statusBar.refresh() };
-  const { role } = session.user;
-  if (page === 'browse' && role !== 'officer') {
-    unmount();
-    const docId = rest[0] ? decodeURIComponent(rest[0]) : undefined;
-    const target = rest[1] ? decodeURIComponent(rest[1]) : undefined;
-    current = { key: hash, view: mountBrowse(main, docId, target) };
-    return;
-  }
-  if (page === 'docs' && role === 'admin') {
-    unmount();
-    current = { key: 'docs', view: mountDocs(main, ctx) };
-    return;
-  }
-  if (current?.key === 'chat') return;
+  const { mount, keep } = ROUTES[page];
+  const params = rest.map(decodeSegment);
+  const key = keep ? page : [page, ...params].join('/');
+  if (keep && current?.key === key) return;
   unmount();
-  current = { key: 'chat', view: mountChat(main, ctx) };
+  const ctx: ViewContext = { session, refreshHealth: () => void statusBar.refresh() };
+  current = { key, view: mount(main, ctx, params) };
 }
 
 void start();

@@ -19,3 +19,6 @@ export interface ViewContext {
 export interface View {
   destroy(): void;
 }
+
+/** How the shell mounts a page: into `container`, with the decoded path segments after #/page/ as `params`. */
+export type MountView = (container: HTMLElement, ctx: ViewContext, params: readonly string[]) => View;
