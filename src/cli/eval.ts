@@ -1,5 +1,8 @@
-/** `yingji eval`: retrieval quality on a question set (format: ../shared/eval/README.md). */
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+/**
+ * `yingji eval`: retrieval quality on a question set (format: ../shared/eval/README.md). Prints the figures; writes a
+ * JSON record only where --out says (`npm run eval` passes test-output/eval-dev.json, which git ignores).
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -16,7 +19,7 @@ export function registerEvalCommand(program: Command, ctx: CliContext): void {
     .requiredOption('--qa <file>', '问题集（JSONL）')
     .option('--k <n>', '评测深度', '10')
     .option('--corpus <paths...>', '先把这些文件/文件夹导入一个临时知识库（不指定则评测 --data 知识库）')
-    .option('--out <file>', '把完整结果写入 JSON 文件')
+    .option('--out <file>', '把完整结果写入 JSON 文件（不指定则只打印）')
     .action(async (opts: { qa: string; k: string; corpus?: string[]; out?: string }, cmd: Command) => {
       const k = parsePositiveInt(opts.k, '--k');
       let text: string;
@@ -27,7 +30,9 @@ export function registerEvalCommand(program: Command, ctx: CliContext): void {
       }
       const questions = parseQuestions(text);
       const globals = cmd.optsWithGlobals() as { data?: string };
-      const data = opts.corpus && !globals.data ? await mkdtemp(path.join(os.tmpdir(), 'yingji-eval-')) : globals.data;
+      // --corpus without --data: a throw-away knowledge base, removed afterwards.
+      const scratch = opts.corpus && !globals.data ? await mkdtemp(path.join(os.tmpdir(), 'yingji-eval-')) : undefined;
+      const data = scratch ?? globals.data;
       const config = ctx.loadConfig({ data });
       const services = await ctx.openServices(config);
       try {
@@ -71,6 +76,7 @@ export function registerEvalCommand(program: Command, ctx: CliContext): void {
         }
       } finally {
         await services.close();
+        if (scratch) await rm(scratch, { recursive: true, force: true });
       }
     });
 }
