@@ -15,6 +15,7 @@ const args = [
   'eval',
   '--qa', rel(path.join(EVAL_DIR, 'dev.jsonl')),
   '--corpus', rel(path.join(CORPUS_DIR, 'regulations')), rel(path.join(CORPUS_DIR, 'plans')),
+  '--also-from', 'dev-051',
   ...out,
   ...extra,
 ];
