@@ -10,12 +10,13 @@ const NUM = `(\\d+(?:\\.\\d+)?|[${CN_NUM}]+)`;
 /** A count of people: 一名, 3人, 两个, 十余人, 20多名. */
 const PERSON_COUNT = new RegExp(`${NUM}\\s*(?:余|多)?\\s*(?:名|人|个|位)`, 'g');
 
-const DEATH = /死亡|身亡|遇难|罹难|没了|没有生命体征|无生命体征|生命体征消失|去世|砸死|烧死|淹死|压死|死了|丧生|不治/;
+const DEATH = /溺亡|死亡|身亡|遇难|罹难|没了|没有生命体征|无生命体征|生命体征消失|去世|砸死|烧死|淹死|压死|死了|丧生|不治/;
 const SERIOUS = /重伤|危重|伤势严重|伤情严重|中毒|病危/;
 const INJURED = /受伤|轻伤|伤者|擦伤|骨折|烧伤|送医|伤员/;
 const TRAPPED = /被困|困在|被埋|埋压|压在|困住|卡在/;
 const MISSING = /失踪|下落不明|失联/;
 const EVACUATED = /疏散|撤离|转移/;
+const PERSON_NOUN = /有人|人员|司机|工人|男子|女子|老人|小孩|孩子|居民|行人|员工|乘客|搬运工|作业人员|民工|骑手/;
 
 /** Words that make a text describe an event rather than ask about procedure. */
 const KIND_WORDS: { kind: string; re: RegExp }[] = [
@@ -135,7 +136,8 @@ function readCounts(text: string, facts: TriageFacts): void {
       carried = n;
       continue;
     }
-    const count = n ?? carried ?? (/有人|人员/.test(clause) ? 1 : undefined);
+    // "司机溺水身亡", "有人被困": one person when the report names a person without a number.
+    const count = n ?? carried ?? (PERSON_NOUN.test(clause) ? 1 : undefined);
     carried = undefined;
     if (count === undefined) continue;
     // "3人受伤，其中1人重伤": the serious ones are part of the injured already counted.

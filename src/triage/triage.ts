@@ -181,7 +181,7 @@ export function buildTriageCard(deps: TriageDeps, input: TriageInput): TriageCar
         }
       }
     } else {
-      undecided.push(`事故等级未定：伤亡和直接经济损失均未报（《${grading.title}》${lowest.basis.locator}）`);
+      undecided.push(`事故等级未定：未报人员伤亡或直接经济损失（《${grading.title}》${lowest.basis.locator}）`);
     }
   }
 
