@@ -66,7 +66,7 @@ const COLOURS: Record<string, WarningColour> = { 蓝: '蓝色', 黄: '黄色', �
 
 /** Reads "本预案所称“以上”包括本数，所称“以下”不包括本数" style definitions. */
 export function readRangeRule(text: string, fallback: RangeRule = DEFAULT_RANGE_RULE): RangeRule {
-  const q = '[“"「]?';
+  const q = '[“”"「」]?';
   const both = new RegExp(`所称的?${q}以上${q}[、和与及]${q}以下${q}[，,]?(?:均|都)?(不)?包括本数`).exec(text);
   if (both) return { aboveInclusive: !both[1], belowInclusive: !both[1], source: both[0] };
   const above = new RegExp(`所称的?${q}以上${q}[，,]?(不)?包括本数`).exec(text);
