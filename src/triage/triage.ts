@@ -111,7 +111,7 @@ function chooseGrading(all: DocumentCriteria[], plans: DocumentCriteria[]): Docu
 }
 
 function countsKnown(facts: TriageFacts): boolean {
-  return [facts.deaths, facts.missing, facts.seriousInjuries, facts.injuries, facts.trapped, facts.economicLossYuan].some(
+  return [facts.deaths, facts.missing, facts.seriousInjuries, facts.injuries, facts.economicLossYuan].some(
     (n) => n !== null && n > 0,
   );
 }
@@ -157,9 +157,14 @@ export function buildTriageCard(deps: TriageDeps, input: TriageInput): TriageCar
       report: '',
     };
   }
+  const undecided: string[] = [];
+  if (facts.kinds.length === 0 && countsKnown(facts)) {
+    // Casualties with no hazard named: the common case on a duty line is a work accident; say so rather than hide it.
+    facts.kinds = ['生产安全事故'];
+    undecided.push('报告未说明事件类型：按生产安全事故初判，请核实');
+  }
   const all = loadCriteria({ ...deps, cache: deps.cache });
   const plans = all.filter((c) => c.levels.length && applies(c, facts));
-  const undecided: string[] = [];
 
   // Grade (production-safety accidents only).
   let grade: TriageCard['grade'] = null;
