@@ -104,7 +104,8 @@ function metricsOf(piece: string): Metric[] {
   if (/直接经济损失|经济损失/.test(piece)) out.push('economicLossYuan');
   if (/死亡|遇难|身亡/.test(piece)) out.push(withMissing ? 'deathsOrMissing' : 'deaths');
   else if (/失踪|下落不明/.test(piece)) out.push('missing');
-  if (/重伤|急性工业中毒/.test(piece)) out.push('seriousInjuries');
+  // Facts count poisonings as serious injuries, as 条例 第三条 does (重伤包括急性工业中毒).
+  if (/重伤|中毒/.test(piece)) out.push('seriousInjuries');
   else if (/受伤/.test(piece)) out.push('injuries');
   if (/被困/.test(piece)) out.push('trapped');
   if (/疏散|转移/.test(piece) && /\d\s*人/.test(piece)) out.push('evacuated');
@@ -180,13 +181,15 @@ function parsePiece(raw: string, rule: RangeRule): Alternative | undefined {
       return { type: 'count', metrics: ranges.map(([m]) => m), ...range!, possible: /可能造成|可能导致/.test(piece) || undefined, text };
     }
   }
+  // A number we could not tie to a count must not be read as a mere flag.
+  if (hasNumber) return undefined;
   const grade = /(特别重大|重大|较大|一般)(以上)?(?:生产安全)?事故/.exec(piece);
-  if (grade && !hasNumber) return { type: 'grade', grade: grade[1] as GradeName, orAbove: Boolean(grade[2]), text };
+  if (grade) return { type: 'grade', grade: grade[1] as GradeName, orAbove: Boolean(grade[2]), text };
   const colour = /(蓝|黄|橙|红)色/.exec(piece);
-  if (colour && !hasNumber) return { type: 'warning', colour: COLOURS[colour[1]!]!, text };
-  if (/被困/.test(piece) && !hasNumber) return { type: 'count', metrics: ['trapped'], min: 1, minInclusive: true, text };
-  if (/死亡/.test(piece) && !hasNumber && /人员/.test(piece)) return { type: 'count', metrics: ['deaths'], min: 1, minInclusive: true, text };
-  if (/失踪/.test(piece) && !hasNumber && /人员/.test(piece)) return { type: 'count', metrics: ['missing'], min: 1, minInclusive: true, text };
+  if (colour) return { type: 'warning', colour: COLOURS[colour[1]!]!, text };
+  if (/被困/.test(piece)) return { type: 'count', metrics: ['trapped'], min: 1, minInclusive: true, text };
+  if (/死亡/.test(piece) && /人员/.test(piece)) return { type: 'count', metrics: ['deaths'], min: 1, minInclusive: true, text };
+  if (/失踪/.test(piece) && /人员/.test(piece)) return { type: 'count', metrics: ['missing'], min: 1, minInclusive: true, text };
   const flags = FLAG_WORDS.filter((f) => f.re.test(piece)).map((f) => f.flag);
   // "危险化学品泄漏需要疏散周边群众" needs both; other flags stand alone.
   if (flags.length) {

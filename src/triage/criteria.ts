@@ -69,7 +69,7 @@ export interface DocumentCriteria {
   unparsed: UnparsedCriterion[];
 }
 
-const LEVEL_MARK = /(Ⅰ|Ⅱ|Ⅲ|Ⅳ|IV|III|II|I|一|二|三|四)级(?:应急)?响应/;
+const LEVEL_MARK = /(Ⅰ|Ⅱ|Ⅲ|Ⅳ|IV|III|II|I|一|二|三|四)级[)）]?(?:应急)?响应/;
 const RANKS: Record<string, number> = { Ⅰ: 1, I: 1, 一: 1, Ⅱ: 2, II: 2, 二: 2, Ⅲ: 3, III: 3, 三: 3, Ⅳ: 4, IV: 4, 四: 4 };
 const LEVEL_LABELS = ['', 'Ⅰ级', 'Ⅱ级', 'Ⅲ级', 'Ⅳ级'];
 
@@ -150,14 +150,15 @@ function levelOfLabel(text: string): number | undefined {
 }
 
 function sectionLevel(chunk: Chunk): number | undefined {
-  const label = chunk.articleLabel ?? chunk.headingPath[chunk.headingPath.length - 1] ?? '';
-  if (!/^(?:[\d.]+\s*|[（(][一二三四五六七八九十]+[)）]\s*)?\S{0,3}级(?:应急)?响应(?:措施)?$/.test(label.trim())) return undefined;
+  const label = (chunk.articleLabel ?? chunk.headingPath[chunk.headingPath.length - 1] ?? '').trim();
+  // "4.3.1 Ⅳ级响应", "（二）Ⅳ级响应", "一般（Ⅳ级）响应", "四级应急响应"; not "响应分级" or "Ⅲ级以上响应".
+  if (label.length > 24 || !/响应(?:措施|程序)?$/.test(label) || /以上|以下|分级/.test(label)) return undefined;
   return levelOfLabel(label);
 }
 
 /** Who decides: "由区长决定启动", "区防汛办主任决定启动Ⅳ级响应". */
 function readDecider(text: string): string | null {
-  const m = /(?:由)?([^，。；：:\d.]{2,30}?)决定(?:启动|发布)/.exec(text.replace(/^.*由(?=[^由]*决定)/, '由'));
+  const m = /(?:由)?([^，。；：:\d.]{2,30}?)(?:决定|批准|宣布)(?:启动|发布)/.exec(text.replace(/^.*由(?=[^由]*(?:决定|批准|宣布))/, '由'));
   return m ? m[1]!.replace(/^由/, '').trim() : null;
 }
 
@@ -203,15 +204,36 @@ function readLevels(doc: SourceDoc, lines: Line[], rule: RangeRule, unparsed: Un
       alternatives: [],
       basis: basisOf(doc, sec[0]!, condLine?.text ?? sec[0]!.text),
       section: sec[0]!.locator,
-      decidedBy: readDecider(texts.find((t) => /决定启动/.test(t)) ?? ''),
+      decidedBy: readDecider(texts.find((t) => /(?:决定|批准|宣布)启动/.test(t)) ?? ''),
       commander: readCommander(all),
       measures: measuresOf(texts),
       buildsOn: base ? RANKS[base[1]!] : undefined,
     };
-    if (condLine) {
-      const cond = parseCondition(condLine.text.replace(/^.*?启动条件[:：]/, ''), rule);
+    const conditionTexts: Line[] = [];
+    const inline = condLine?.text.replace(/^.*?启动条件[:：]/, '').trim();
+    if (condLine && inline) conditionTexts.push({ ...condLine, text: inline });
+    // "出现下列情形之一的，启动Ⅳ级响应：" followed by numbered items.
+    const listAt = sec.findIndex((l) => /(?:情形|条件|情况)之一|启动条件[:：]?$/.test(l.text));
+    if (listAt >= 0 && !inline) {
+      for (const item of sec.slice(listAt + 1)) {
+        if (!/^(?:\d+[.、．]|[（(][一二三四五六七八九十\d]+[)）])/.test(item.text)) break;
+        conditionTexts.push({ ...item, text: item.text.replace(/^(?:\d+[.、．]|[（(][一二三四五六七八九十\d]+[)）])\s*/, '').replace(/[；;。]$/, '') });
+      }
+      if (conditionTexts.length) level.basis = basisOf(doc, sec[listAt]!, [sec[listAt]!.text, ...conditionTexts.map((c) => c.text)].join(' '));
+    }
+    if (!conditionTexts.length) {
+      // "发生…的事故，启动Ⅳ级响应" in one sentence.
+      const sentence = sec.find((l) => /^[^。]*?(?:的|时)[，,][^。]*?启动[^。]{0,6}级/.test(l.text) && !/决定启动/.test(l.text));
+      const m = sentence && /^(.*?(?:的|时))[，,][^。]*?启动/.exec(sentence.text);
+      if (sentence && m) {
+        conditionTexts.push({ ...sentence, text: m[1]! });
+        level.basis = basisOf(doc, sentence, sentence.text);
+      }
+    }
+    for (const c of conditionTexts) {
+      const cond = parseCondition(c.text, rule);
       level.alternatives.push(...cond.alternatives);
-      for (const u of cond.unparsed) unparsed.push({ docId: doc.id, title: doc.title, locator: condLine.locator, sentence: `${condLine.text}（未能读出：${u}）` });
+      for (const u of cond.unparsed) unparsed.push({ docId: doc.id, title: doc.title, locator: c.locator, sentence: `${c.text}（未能读出：${u}）` });
     }
     byRank.set(rank, level);
   }
@@ -244,7 +266,7 @@ function readLevels(doc: SourceDoc, lines: Line[], rule: RangeRule, unparsed: Un
       level.alternatives.push(...c.alternatives);
       for (const u of c.unparsed) unparsed.push({ docId: doc.id, title: doc.title, locator: line.locator, sentence: `${line.text}（未能读出：${u}）` });
     }
-    const dec = col(/决定|启动程序/);
+    const dec = col(/决定|批准|启动程序|启动权限/);
     if (dec >= 0 && cells[dec]) level.decidedBy = cells[dec]!;
     const cmd = col(/指挥/);
     if (cmd >= 0 && cells[cmd]) level.commander = cells[cmd]!;

@@ -216,3 +216,31 @@ describe('a new version of a plan changes the result, with no code change', () =
     }
   });
 });
+
+describe('plans written another way', () => {
+  let kb: TestKb;
+  beforeAll(async () => {
+    kb = await createTestKnowledgeBase([FIXTURES]);
+  });
+  afterAll(async () => {
+    await kb.cleanup();
+  });
+  const find = (text: string) =>
+    buildTriageCard({ kb: kb.services.kb }, { text, time: TIME }).responses.find((r) => r.title.includes('危险化学品'));
+
+  it('reads "出现下列情形之一的" lists under "一般（Ⅳ级）响应" headings, and "批准启动"', () => {
+    const r = find('化工厂液氯泄漏，2人中毒')!;
+    expect(r.level).toBe('Ⅳ级');
+    expect(r.decidedBy).toBe('示例区应急局局长');
+    expect(r.basis.text).toContain('下列情形之一');
+    const r3 = find('化工厂液氯泄漏，3人中毒')!;
+    expect(r3.level).toBe('Ⅲ级');
+    expect(r3.decidedBy).toBe('示例区副区长');
+    expect(r3.measures).toContain('疏散周边群众');
+    expect(r3.measures.some((m) => m.includes('环境监测'))).toBe(true);
+  });
+
+  it('applies a hazmat plan only when the report involves hazardous chemicals', () => {
+    expect(find('车间机械伤人，一人死亡')).toBeUndefined();
+  });
+});
