@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectInputs, ingestInputs } from '../../src/ingest/pipeline.js';
+import { toActionPoints } from '../../src/triage/action-points.js';
 import { extractFacts } from '../../src/triage/facts.js';
 import { buildTriageCard, createCriteriaCache, reportCriteria, triageIfIncident } from '../../src/triage/triage.js';
 import { createTestKnowledgeBase, makeTempDir } from '../support/knowledge.js';
@@ -242,5 +243,20 @@ describe('plans written another way', () => {
 
   it('applies a hazmat plan only when the report involves hazardous chemicals', () => {
     expect(find('车间机械伤人，一人死亡')).toBeUndefined();
+  });
+});
+
+describe('action points for the chat', () => {
+  it('gives the card as cited 行动要点 lines', async () => {
+    const kb = await createTestKnowledgeBase([FIXTURES]);
+    try {
+      const card = triageIfIncident('仓库货架倒了砸死一个人，区里要启动几级响应？', { kb: kb.services.kb })!;
+      const text = toActionPoints(card);
+      expect(text).toContain('**Ⅳ级响应**');
+      expect(text).toContain('由示例区应急局局长决定启动');
+      expect(text).toMatch(/45分钟内.*《示例区工贸企业事故应急预案（示例）》2 信息报告 › 2.1 报告时限/);
+    } finally {
+      await kb.cleanup();
+    }
   });
 });
