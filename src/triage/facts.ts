@@ -8,7 +8,7 @@ import type { TriageFacts, WarningColour } from './types.js';
 const CN_NUM = '零〇一二两三四五六七八九十百千';
 const NUM = `(\\d+(?:\\.\\d+)?|[${CN_NUM}]+)`;
 /** A count of people: 一名, 3人, 两个, 十余人, 20多名. */
-const PERSON_COUNT = new RegExp(`${NUM}\\s*(?:余|多)?\\s*(?:名|人|个|位)`, 'g');
+const PERSON_COUNT = new RegExp(`${NUM}\\s*(?:余|多|来|几)?\\s*(?:名|人|个|位)`, 'g');
 
 const DEATH = /溺亡|死亡|身亡|遇难|罹难|没了|没有生命体征|无生命体征|生命体征消失|去世|砸死|烧死|淹死|压死|死了|丧生|不治/;
 const SERIOUS = /重伤|危重|伤势严重|伤情严重|中毒|病危/;
@@ -102,6 +102,37 @@ function readShorthand(text: string, facts: TriageFacts): string {
   });
 }
 
+function categoryOf(segment: string): CountKey | undefined {
+  if (DEATH.test(segment)) return 'deaths';
+  if (SERIOUS.test(segment)) return 'seriousInjuries';
+  if (INJURED.test(segment)) return 'injuries';
+  if (TRAPPED.test(segment)) return 'trapped';
+  if (MISSING.test(segment)) return 'missing';
+  return undefined;
+}
+
+/** "一人死亡两人重伤", "死亡1人、受伤3人": several counts in one clause, each with the word after (or before) it. */
+function readPairs(clause: string, facts: TriageFacts): boolean {
+  PERSON_COUNT.lastIndex = 0;
+  const matches = [...clause.matchAll(PERSON_COUNT)].filter((m) => parseCount(m[1]!) !== undefined);
+  if (matches.length < 2) return false;
+  const pairs: [CountKey, number][] = [];
+  // "死亡1人受伤3人" names the kind before each number; "一人死亡两人重伤" after it.
+  const kindFirst = categoryOf(clause.slice(0, matches[0]!.index!)) !== undefined;
+  matches.forEach((m, i) => {
+    const start = m.index!;
+    const end = i + 1 < matches.length ? matches[i + 1]!.index! : clause.length;
+    const prevEnd = i > 0 ? matches[i - 1]!.index! + matches[i - 1]![0].length : 0;
+    const after = clause.slice(start, end);
+    const before = clause.slice(prevEnd, start);
+    const key = kindFirst ? (categoryOf(before) ?? categoryOf(after)) : (categoryOf(after) ?? categoryOf(before));
+    if (key) pairs.push([key, parseCount(m[1]!)!]);
+  });
+  if (pairs.length < 2) return false;
+  for (const [key, n] of pairs) add(facts, key, n);
+  return true;
+}
+
 function readCounts(text: string, facts: TriageFacts): void {
   const clauses = readShorthand(text, facts).split(/[，,。；;！!？?\n、]/);
   let carried: number | undefined;
@@ -119,6 +150,10 @@ function readCounts(text: string, facts: TriageFacts): void {
       if (/(?:无|没有|未|暂无)(?:人员|人)?受伤/.test(clause)) facts.injuries ??= 0;
       if (/(?:无|没有|未|暂无|未发现)(?:人员|人)?被困/.test(clause)) facts.trapped ??= 0;
       if (/(?:无|没有|未|暂无)(?:人员|人)?失踪/.test(clause)) facts.missing ??= 0;
+      continue;
+    }
+    if (readPairs(clause, facts)) {
+      carried = undefined;
       continue;
     }
     const n = firstCount(clause);

@@ -27,6 +27,11 @@ describe('facts from a spoken report', () => {
     ['化工厂槽罐车泄漏，已疏散周边群众300人', { hazmat: true, evacuated: 300, evacuation: true }],
     ['5人受伤，其中2人重伤', { injuries: 3, seriousInjuries: 2 }],
     ['工地有人失联，下落不明', { missing: 1 }],
+    ['一人死亡两人重伤', { deaths: 1, seriousInjuries: 2 }],
+    ['死亡1人受伤3人', { deaths: 1, injuries: 3 }],
+    ['现场约有十来个人受伤', { injuries: 10 }],
+    ['一人当场死亡，一人送医后不治', { deaths: 2 }],
+    ['死了两个工人', { deaths: 2 }],
   ])('%s', (text, expected) => {
     expect(extractFacts(text)).toMatchObject(expected);
   });
