@@ -164,9 +164,7 @@ function readDecider(text: string): string | null {
 
 function readCommander(text: string): string | null {
   const m = /([^，。；：:\d.]{2,30}?)(?:赶赴现场[，,])?担任([^，。；]{0,12}总指挥)/.exec(text);
-  if (m) return m[1]!.replace(/^(?:由|并由)/, '').trim();
-  const seat = /(?:坐镇|在)([^，。；]{2,12}?)(?:统一)?指挥/.exec(text);
-  return seat ? null : null;
+  return m ? m[1]!.replace(/^(?:由|并由)/, '').trim() : null;
 }
 
 function measuresOf(lines: string[]): string[] {

@@ -163,7 +163,7 @@ export function buildTriageCard(deps: TriageDeps, input: TriageInput): TriageCar
     facts.kinds = ['生产安全事故'];
     undecided.push('报告未说明事件类型：按生产安全事故初判，请核实');
   }
-  const all = loadCriteria({ ...deps, cache: deps.cache });
+  const all = loadCriteria(deps);
   const plans = all.filter((c) => c.levels.length && applies(c, facts));
 
   // Grade (production-safety accidents only).
