@@ -169,3 +169,17 @@ export interface UserInfo {
   role: Role;
   createdAt: string;
 }
+
+// 事件速判 (POST /api/triage → TriageCard; GET /api/triage/criteria, admins → TriageCriteriaReport).
+export type {
+  TriageBasis,
+  TriageCard,
+  TriageContact,
+  TriageCriteriaReport,
+  TriageFacts,
+  TriageNotification,
+  TriageRequest,
+  TriageResponse,
+  UnparsedCriterion,
+  WarningColour,
+} from '../triage/types.js';
