@@ -9,6 +9,7 @@ import { registerDoctorCommand } from './cli/doctor.js';
 import type { CliContext } from './cli/context.js';
 import { registerEvalCommand } from './cli/eval.js';
 import { registerKnowledgeCommands } from './cli/knowledge.js';
+import { registerQuizCommands } from './cli/quiz.js';
 import { registerServeCommand } from './cli/serve.js';
 import { registerUserCommand } from './cli/user.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerUserCommand(program, ctx);
   registerDoctorCommand(program, ctx);
   registerBackupCommands(program, ctx);
+  registerQuizCommands(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

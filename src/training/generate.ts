@@ -1,0 +1,272 @@
+/**
+ * Questions built from articles, the article's own words as the key: fill-in-the-blank on a fact, single
+ * choice whose distractors are facts of the same kind from other articles (never one this article also states),
+ * true/false made by changing exactly one fact (a number, a party, 应当↔不得). No model involved.
+ */
+import type { Article } from './articles.js';
+import { extractFacts, normalizeFactValue, type Fact } from './facts.js';
+import type { FactKind, QuestionKind, QuizQuestion } from './types.js';
+import { QUESTION_KINDS } from './types.js';
+
+/** The blank in a fill-in question; choice questions use the paper convention （　　）. */
+export const BLANK = '____';
+export const CHOICE_GAP = '（　　）';
+const CHOICE_OPTIONS = 4;
+/** A question quotes one sentence; longer sentences fall back to their clause (；). */
+const MAX_SENTENCE_CHARS = 160;
+const MIN_SENTENCE_CHARS = 8;
+/** Blank / choice prefer the facts an officer must know by heart. */
+const FACT_PRIORITY: Record<FactKind, number> = { deadline: 0, amount: 1, threshold: 2, party: 3, obligation: 4 };
+const FLIPS: Readonly<Record<string, string>> = { 应当: '不得', 不得: '应当' };
+
+export interface PoolEntry {
+  kind: FactKind;
+  text: string;
+  value: string;
+  unit: string;
+  articleKey: string;
+}
+
+/** Facts of the whole corpus by kind, one entry per distinct value and unit: where distractors come from. */
+export interface FactPool {
+  byKind: Map<FactKind, PoolEntry[]>;
+}
+
+export interface GenerateOptions {
+  /** How many questions (at most one per article unless allowSameArticle). */
+  n: number;
+  kinds?: readonly QuestionKind[];
+  /** Same seed, same articles and pool → same questions. */
+  seed?: number;
+  allowSameArticle?: boolean;
+}
+
+interface Located {
+  fact: Fact;
+  /** The sentence holding the fact, as [start, end) in the article text. */
+  sentence: [number, number];
+}
+
+export function buildFactPool(articles: readonly Article[]): FactPool {
+  const byKind = new Map<FactKind, PoolEntry[]>();
+  const seen = new Set<string>();
+  for (const a of articles) {
+    for (const f of extractFacts(a.text)) {
+      const id = `${f.kind}|${f.unit}|${f.value}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const list = byKind.get(f.kind) ?? [];
+      list.push({ kind: f.kind, text: f.text, value: f.value, unit: f.unit, articleKey: a.key });
+      byKind.set(f.kind, list);
+    }
+  }
+  return { byKind };
+}
+
+/**
+ * Proposes up to `n` questions, one per article, the kinds in turn; grouped blank → choice → judge, each group
+ * in reading order. Articles that yield no question of any requested kind are skipped.
+ */
+export function generateQuestions(articles: readonly Article[], pool: FactPool, options: GenerateOptions): QuizQuestion[] {
+  const kinds = options.kinds?.length ? [...new Set(options.kinds)] : [...QUESTION_KINDS];
+  const rng = mulberry32(options.seed ?? Date.now());
+  const order = shuffle(
+    articles.map((a, i) => ({ a, i })),
+    rng,
+  );
+  const count = new Map<QuestionKind, number>(kinds.map((k) => [k, 0]));
+  const picked: { q: Omit<QuizQuestion, 'id'>; i: number }[] = [];
+  const usedFacts = new Set<string>();
+  const passes = options.allowSameArticle ? 3 : 1;
+  for (let pass = 0; pass < passes && picked.length < options.n; pass++) {
+    for (const { a, i } of order) {
+      if (picked.length >= options.n) break;
+      const tryKinds = [...kinds].sort((x, y) => count.get(x)! - count.get(y)! || kinds.indexOf(x) - kinds.indexOf(y));
+      for (const kind of tryKinds) {
+        const q = makeQuestion(a, kind, pool, rng, usedFacts);
+        if (!q) continue;
+        picked.push({ q, i });
+        count.set(kind, count.get(kind)! + 1);
+        break;
+      }
+    }
+  }
+  const rank = (k: QuestionKind) => QUESTION_KINDS.indexOf(k);
+  picked.sort((x, y) => rank(x.q.kind) - rank(y.q.kind) || x.i - y.i);
+  return picked.map(({ q }, n) => ({ id: `q${n + 1}`, ...q }));
+}
+
+/** One question of `kind` from `article`, or undefined when the article has no fact that fits. */
+export function makeQuestion(
+  article: Article,
+  kind: QuestionKind,
+  pool: FactPool,
+  rng: () => number = Math.random,
+  usedFacts: Set<string> = new Set(),
+): Omit<QuizQuestion, 'id'> | undefined {
+  const facts = extractFacts(article.text);
+  const located = locate(article, facts).filter(({ fact }) => !usedFacts.has(factId(article, fact)));
+  const source = { docId: article.docId, title: article.title, locator: article.locator, text: article.text };
+  const head = `《${article.title}》${article.label}`;
+  const byPriority = shuffle(located, rng).sort((x, y) => FACT_PRIORITY[x.fact.kind] - FACT_PRIORITY[y.fact.kind]);
+
+  if (kind === 'blank') {
+    const l = byPriority[0];
+    if (!l) return undefined;
+    usedFacts.add(factId(article, l.fact));
+    return {
+      kind,
+      prompt: `${head}：${gapped(article.text, l, BLANK)}`,
+      answer: l.fact.text,
+      source,
+      fact: { kind: l.fact.kind, text: l.fact.text },
+    };
+  }
+  if (kind === 'choice') {
+    for (const l of byPriority) {
+      const distractors = pickDistractors(article, facts, l.fact, pool, rng, CHOICE_OPTIONS - 1);
+      if (distractors.length < CHOICE_OPTIONS - 1) continue;
+      usedFacts.add(factId(article, l.fact));
+      return {
+        kind,
+        prompt: `${head}：${gapped(article.text, l, CHOICE_GAP)}`,
+        options: shuffle([l.fact.text, ...distractors], rng),
+        answer: l.fact.text,
+        source,
+        fact: { kind: l.fact.kind, text: l.fact.text },
+      };
+    }
+    return undefined;
+  }
+  // judge: half keep the sentence as written (true), half change exactly one fact (false).
+  const wantFalse = rng() < 0.5;
+  for (const l of byPriority) {
+    const [s, e] = l.sentence;
+    const sentence = article.text.slice(s, e);
+    if (!wantFalse) {
+      usedFacts.add(factId(article, l.fact));
+      return { kind, prompt: `${head}规定：${sentence}`, answer: true, source, fact: { kind: l.fact.kind, text: l.fact.text } };
+    }
+    const change = changeOneFact(article, facts, l, pool, rng);
+    if (!change) continue;
+    usedFacts.add(factId(article, l.fact));
+    const changed = article.text.slice(s, change.start) + change.to + article.text.slice(change.end, e);
+    return {
+      kind,
+      prompt: `${head}规定：${changed}`,
+      answer: false,
+      source,
+      fact: { kind: l.fact.kind, text: l.fact.text },
+      change: { from: change.from, to: change.to },
+    };
+  }
+  return undefined;
+}
+
+function factId(article: Article, fact: Fact): string {
+  return `${article.key}|${fact.start}|${fact.kind}`;
+}
+
+/** Facts with a quotable sentence in which their words occur once (so the gap has one answer). */
+function locate(article: Article, facts: Fact[]): Located[] {
+  const bodyStart = article.text.startsWith(article.label) ? article.label.length : 0;
+  const out: Located[] = [];
+  for (const fact of facts) {
+    if (fact.start < bodyStart) continue;
+    const sentence = sentenceAround(article.text, fact, bodyStart);
+    if (!sentence) continue;
+    const text = article.text.slice(sentence[0], sentence[1]);
+    if (text.indexOf(fact.text) !== text.lastIndexOf(fact.text)) continue;
+    out.push({ fact, sentence });
+  }
+  return out;
+}
+
+function sentenceAround(text: string, fact: Fact, bodyStart: number): [number, number] | undefined {
+  for (const breaks of [/[。！？\n]/u, /[。！？；\n]/u]) {
+    let s = fact.start;
+    while (s > bodyStart && !breaks.test(text[s - 1]!)) s--;
+    let e = fact.end;
+    while (e < text.length && !breaks.test(text[e]!)) e++;
+    if (e < text.length && /[。！？；]/u.test(text[e]!)) e++;
+    while (s < fact.start && /\s/u.test(text[s]!)) s++;
+    const chars = e - s;
+    if (chars >= MIN_SENTENCE_CHARS && chars <= MAX_SENTENCE_CHARS) return [s, e];
+  }
+  return undefined;
+}
+
+function gapped(text: string, l: Located, gap: string): string {
+  return text.slice(l.sentence[0], l.fact.start) + gap + text.slice(l.fact.end, l.sentence[1]);
+}
+
+/** True when the article states this value, in these words or in other numerals (三十日内 / 30日内). */
+function articleStates(article: Article, facts: Fact[], entry: { kind: FactKind; text: string; value: string }): boolean {
+  if (article.text.includes(entry.text)) return true;
+  if (normalizeFactValue(article.text).includes(entry.value)) return true;
+  return facts.some((f) => f.kind === entry.kind && f.value === entry.value);
+}
+
+function candidatesFor(article: Article, facts: Fact[], fact: Fact, pool: FactPool): PoolEntry[] {
+  const all = (pool.byKind.get(fact.kind) ?? []).filter(
+    (p) => p.articleKey !== article.key && p.value !== fact.value && !articleStates(article, facts, p),
+  );
+  // Same unit first (日 with 日, 万元 with 万元): a 小时 distractor among 日 options gives the answer away.
+  const sameUnit = all.filter((p) => p.unit === fact.unit);
+  return sameUnit.length >= CHOICE_OPTIONS - 1 || fact.kind === 'obligation' ? sameUnit : all;
+}
+
+function pickDistractors(article: Article, facts: Fact[], fact: Fact, pool: FactPool, rng: () => number, k: number): string[] {
+  const out: PoolEntry[] = [];
+  for (const p of shuffle(candidatesFor(article, facts, fact, pool), rng)) {
+    if (out.length >= k) break;
+    if (out.some((o) => o.value === p.value || o.value.includes(p.value) || p.value.includes(o.value))) continue;
+    if (p.value.includes(fact.value) || fact.value.includes(p.value)) continue;
+    out.push(p);
+  }
+  return out.map((p) => p.text);
+}
+
+function changeOneFact(
+  article: Article,
+  facts: Fact[],
+  l: Located,
+  pool: FactPool,
+  rng: () => number,
+): { start: number; end: number; from: string; to: string } | undefined {
+  const { fact } = l;
+  if (fact.kind === 'obligation') {
+    const to = FLIPS[fact.unit];
+    if (!to) return undefined;
+    const start = fact.start - fact.unit.length;
+    if (article.text.slice(start, fact.start) !== fact.unit) return undefined;
+    return { start, end: fact.start, from: fact.unit, to };
+  }
+  const sentence = article.text.slice(l.sentence[0], l.sentence[1]);
+  const replacement = shuffle(candidatesFor(article, facts, fact, pool), rng).find(
+    (p) => !sentence.includes(p.text) && !p.value.includes(fact.value) && !fact.value.includes(p.value),
+  );
+  if (!replacement) return undefined;
+  return { start: fact.start, end: fact.end, from: fact.text, to: replacement.text };
+}
+
+/** Small seeded PRNG (mulberry32): reproducible quizzes in tests and with `--seed`. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle<T>(items: readonly T[], rng: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
