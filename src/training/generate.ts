@@ -3,6 +3,7 @@
  * choice whose distractors are facts of the same kind from other articles (never one this article also states),
  * true/false made by changing exactly one fact (a number, a party, 应当↔不得). No model involved.
  */
+import { parseChineseNumber, toAsciiDigits, toChineseNumber } from '../core/chinese-text.js';
 import type { Article } from './articles.js';
 import { extractFacts, normalizeFactValue, type Fact } from './facts.js';
 import type { FactKind, QuestionKind, QuizQuestion } from './types.js';
@@ -17,6 +18,7 @@ const MAX_SENTENCE_CHARS = 160;
 const MIN_SENTENCE_CHARS = 8;
 /** Blank / choice prefer the facts an officer must know by heart. */
 const FACT_PRIORITY: Record<FactKind, number> = { deadline: 0, amount: 1, threshold: 2, party: 3, obligation: 4 };
+const NUMERIC_KINDS: ReadonlySet<FactKind> = new Set(['deadline', 'amount', 'threshold']);
 const FLIPS: Readonly<Record<string, string>> = { 应当: '不得', 不得: '应当' };
 
 export interface PoolEntry {
@@ -24,7 +26,10 @@ export interface PoolEntry {
   text: string;
   value: string;
   unit: string;
+  /** The value with its numbers as # (#日内, #万元以上#万元以下): facts of one shape read alike. */
+  shape: string;
   articleKey: string;
+  docId: string;
 }
 
 /** Facts of the whole corpus by kind, one entry per distinct value and unit: where distractors come from. */
@@ -56,7 +61,7 @@ export function buildFactPool(articles: readonly Article[]): FactPool {
       if (seen.has(id)) continue;
       seen.add(id);
       const list = byKind.get(f.kind) ?? [];
-      list.push({ kind: f.kind, text: f.text, value: f.value, unit: f.unit, articleKey: a.key });
+      list.push({ kind: f.kind, text: f.text, value: f.value, unit: f.unit, shape: shapeOf(f), articleKey: a.key, docId: a.docId });
       byKind.set(f.kind, list);
     }
   }
@@ -70,22 +75,32 @@ export function buildFactPool(articles: readonly Article[]): FactPool {
 export function generateQuestions(articles: readonly Article[], pool: FactPool, options: GenerateOptions): QuizQuestion[] {
   const kinds = options.kinds?.length ? [...new Set(options.kinds)] : [...QUESTION_KINDS];
   const rng = mulberry32(options.seed ?? Date.now());
-  const order = shuffle(
-    articles.map((a, i) => ({ a, i })),
-    rng,
+  // Articles with a deadline, amount or threshold alternate with the rest, so those facts are not drowned out
+  // by the many articles that only name a party or an obligation.
+  const indexed = articles.map((a, i) => ({ a, i, numeric: extractFacts(a.text).some((f) => NUMERIC_KINDS.has(f.kind)) }));
+  const order = interleave(
+    shuffle(indexed.filter((x) => x.numeric), rng),
+    shuffle(indexed.filter((x) => !x.numeric), rng),
   );
   const count = new Map<QuestionKind, number>(kinds.map((k) => [k, 0]));
   const picked: { q: Omit<QuizQuestion, 'id'>; i: number }[] = [];
   const usedFacts = new Set<string>();
-  const passes = options.allowSameArticle ? 3 : 1;
+  // Pass 0 keeps each kind within its share (ceil(n / kinds)); later passes fill up with whatever an article gives.
+  const share = Math.ceil(options.n / kinds.length);
+  const usedArticles = new Set<string>();
+  const passes = options.allowSameArticle ? 4 : 2;
   for (let pass = 0; pass < passes && picked.length < options.n; pass++) {
     for (const { a, i } of order) {
       if (picked.length >= options.n) break;
-      const tryKinds = [...kinds].sort((x, y) => count.get(x)! - count.get(y)! || kinds.indexOf(x) - kinds.indexOf(y));
+      if (!options.allowSameArticle && usedArticles.has(a.key)) continue;
+      const tryKinds = [...kinds]
+        .filter((k) => pass > 0 || count.get(k)! < share)
+        .sort((x, y) => count.get(x)! - count.get(y)! || kinds.indexOf(x) - kinds.indexOf(y));
       for (const kind of tryKinds) {
         const q = makeQuestion(a, kind, pool, rng, usedFacts);
         if (!q) continue;
         picked.push({ q, i });
+        usedArticles.add(a.key);
         count.set(kind, count.get(kind)! + 1);
         break;
       }
@@ -138,29 +153,31 @@ export function makeQuestion(
     }
     return undefined;
   }
-  // judge: half keep the sentence as written (true), half change exactly one fact (false).
-  const wantFalse = rng() < 0.5;
+  // judge: half keep the sentence as written (true), half change exactly one fact (false); an article with no
+  // fact that can be changed gives a true item.
+  const asWritten = (l: Located): Omit<QuizQuestion, 'id'> => {
+    usedFacts.add(factId(article, l.fact));
+    const sentence = article.text.slice(l.sentence[0], l.sentence[1]);
+    return { kind, prompt: `${head}规定：${sentence}`, answer: true, source, fact: { kind: l.fact.kind, text: l.fact.text } };
+  };
+  const first = byPriority[0];
+  if (!first) return undefined;
+  if (rng() >= 0.5) return asWritten(first);
   for (const l of byPriority) {
-    const [s, e] = l.sentence;
-    const sentence = article.text.slice(s, e);
-    if (!wantFalse) {
-      usedFacts.add(factId(article, l.fact));
-      return { kind, prompt: `${head}规定：${sentence}`, answer: true, source, fact: { kind: l.fact.kind, text: l.fact.text } };
-    }
     const change = changeOneFact(article, facts, l, pool, rng);
     if (!change) continue;
     usedFacts.add(factId(article, l.fact));
-    const changed = article.text.slice(s, change.start) + change.to + article.text.slice(change.end, e);
+    const [s, e] = l.sentence;
     return {
       kind,
-      prompt: `${head}规定：${changed}`,
+      prompt: `${head}规定：${article.text.slice(s, change.start)}${change.to}${article.text.slice(change.end, e)}`,
       answer: false,
       source,
       fact: { kind: l.fact.kind, text: l.fact.text },
       change: { from: change.from, to: change.to },
     };
   }
-  return undefined;
+  return asWritten(first);
 }
 
 function factId(article: Article, fact: Fact): string {
@@ -207,24 +224,60 @@ function articleStates(article: Article, facts: Fact[], entry: { kind: FactKind;
   return facts.some((f) => f.kind === entry.kind && f.value === entry.value);
 }
 
-function candidatesFor(article: Article, facts: Fact[], fact: Fact, pool: FactPool): PoolEntry[] {
+/**
+ * Facts of the same kind from other articles that this article does not state. Numbers keep their shape (日内
+ * with 日内) or at least their unit — a 米 among 人 options gives the answer away; parties and obligations from
+ * the same document come first, as they read most alike.
+ */
+function candidatesFor(
+  article: Article,
+  facts: Fact[],
+  fact: Fact,
+  pool: FactPool,
+  rng: () => number,
+  need: number,
+  sameShapeOnly = false,
+): PoolEntry[] {
   const all = (pool.byKind.get(fact.kind) ?? []).filter(
     (p) => p.articleKey !== article.key && p.value !== fact.value && !articleStates(article, facts, p),
   );
-  // Same unit first (日 with 日, 万元 with 万元): a 小时 distractor among 日 options gives the answer away.
-  const sameUnit = all.filter((p) => p.unit === fact.unit);
-  return sameUnit.length >= CHOICE_OPTIONS - 1 || fact.kind === 'obligation' ? sameUnit : all;
+  if (NUMERIC_KINDS.has(fact.kind)) {
+    const shape = shapeOf(fact);
+    const sameShape = all.filter((p) => p.shape === shape);
+    if (sameShape.length >= need || sameShapeOnly) return shuffle(sameShape, rng);
+    return shuffle(all.filter((p) => p.unit === fact.unit), rng);
+  }
+  const pool2 = fact.kind === 'obligation' ? all.filter((p) => p.unit === fact.unit) : all;
+  return [...shuffle(pool2.filter((p) => p.docId === article.docId), rng), ...shuffle(pool2.filter((p) => p.docId !== article.docId), rng)];
+}
+
+function shapeOf(f: { value: string }): string {
+  return f.value.replace(/[0-9]+(?:\.[0-9]+)?/gu, '#');
+}
+
+/** Writes a distractor's numbers the way the key writes them (30日内 beside 15日内, 三十日内 beside 十五日内). */
+function inStyleOf(key: string, text: string): string {
+  const arabic = /[0-9０-９]/u.test(key);
+  const chinese = /[一二两三四五六七八九十百千]/u.test(key.replace(/[万亿元倍]/gu, ''));
+  if (arabic && !chinese) {
+    return text.replace(/[零〇一二两三四五六七八九十百千]+/gu, (run) => String(parseChineseNumber(run) ?? run));
+  }
+  if (chinese && !arabic) return toAsciiDigits(text).replace(/[0-9]+/gu, (d) => (Number(d) < 100_000 ? toChineseNumber(Number(d)) : d));
+  return text;
 }
 
 function pickDistractors(article: Article, facts: Fact[], fact: Fact, pool: FactPool, rng: () => number, k: number): string[] {
-  const out: PoolEntry[] = [];
-  for (const p of shuffle(candidatesFor(article, facts, fact, pool), rng)) {
+  const out: { text: string; value: string }[] = [];
+  for (const p of candidatesFor(article, facts, fact, pool, rng, k)) {
     if (out.length >= k) break;
-    if (out.some((o) => o.value === p.value || o.value.includes(p.value) || p.value.includes(o.value))) continue;
-    if (p.value.includes(fact.value) || fact.value.includes(p.value)) continue;
-    out.push(p);
+    const text = NUMERIC_KINDS.has(fact.kind) ? inStyleOf(fact.text, p.text) : p.text;
+    const value = normalizeFactValue(text);
+    if (value !== p.value || article.text.includes(text)) continue;
+    if (out.some((o) => o.value === value || o.value.includes(value) || value.includes(o.value))) continue;
+    if (value.includes(fact.value) || fact.value.includes(value)) continue;
+    out.push({ text, value });
   }
-  return out.map((p) => p.text);
+  return out.map((o) => o.text);
 }
 
 function changeOneFact(
@@ -243,11 +296,13 @@ function changeOneFact(
     return { start, end: fact.start, from: fact.unit, to };
   }
   const sentence = article.text.slice(l.sentence[0], l.sentence[1]);
-  const replacement = shuffle(candidatesFor(article, facts, fact, pool), rng).find(
-    (p) => !sentence.includes(p.text) && !p.value.includes(fact.value) && !fact.value.includes(p.value),
-  );
-  if (!replacement) return undefined;
-  return { start: fact.start, end: fact.end, from: fact.text, to: replacement.text };
+  // A changed number keeps the form of the original (十日以下 → 五日以下), so only the number tells them apart.
+  for (const p of candidatesFor(article, facts, fact, pool, rng, 1, true)) {
+    const to = NUMERIC_KINDS.has(fact.kind) ? inStyleOf(fact.text, p.text) : p.text;
+    if (normalizeFactValue(to) !== p.value || sentence.includes(to) || p.value.includes(fact.value) || fact.value.includes(p.value)) continue;
+    return { start: fact.start, end: fact.end, from: fact.text, to };
+  }
+  return undefined;
 }
 
 /** Small seeded PRNG (mulberry32): reproducible quizzes in tests and with `--seed`. */
@@ -260,6 +315,15 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+function interleave<T>(a: T[], b: T[]): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (i < a.length) out.push(a[i]!);
+    if (i < b.length) out.push(b[i]!);
+  }
+  return out;
 }
 
 function shuffle<T>(items: readonly T[], rng: () => number): T[] {
