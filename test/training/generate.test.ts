@@ -1,22 +1,29 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectInputs, ingestInputs } from '../../src/ingest/pipeline.js';
 import { loadAllArticles, loadArticles, type Article } from '../../src/training/articles.js';
 import { buildFactPool, generateQuestions, makeQuestion, mulberry32 } from '../../src/training/generate.js';
 import { articlesFor, gradeAttempt, itemCurrency, listItemOf, newQuiz, normalizeAnswer, resultsCsv, summarizeResults } from '../../src/training/quiz.js';
 import { createTestKnowledgeBase } from '../support/knowledge.js';
 import { checkQuestion, sharedArticles } from './checks.js';
-import { FLOOD_TITLE, SAFETY_TITLE, writeFixtures } from './fixtures.js';
+import { FLOOD_TITLE, SAFETY_TITLE, SAFETY_V2, writeFixtures } from './fixtures.js';
 
 type Knowledge = Awaited<ReturnType<typeof createTestKnowledgeBase>>;
 let knowledge: Knowledge;
 let articles: Article[];
+let dir: string;
 
 beforeAll(async () => {
-  const dir = path.join((await import('node:os')).tmpdir(), `yingji-training-fixtures-${process.pid}`);
+  dir = await mkdtemp(path.join(os.tmpdir(), 'yingji-training-'));
   knowledge = await createTestKnowledgeBase(await writeFixtures(dir));
   articles = loadAllArticles(knowledge.services.kb);
 });
-afterAll(() => knowledge?.cleanup());
+afterAll(async () => {
+  await knowledge?.cleanup();
+  await rm(dir, { recursive: true, force: true });
+});
 
 const byKey = () => new Map(articles.map((a) => [`${a.docId}|${a.locator}`, a]));
 
@@ -139,5 +146,18 @@ describe('list items know when their law changed', () => {
     const changed = { ...item, textHash: 'old', text: '第五条 旧文本' };
     expect(itemCurrency(kb, changed)).toMatchObject({ status: 'changed', currentText: fifth.text });
     expect(itemCurrency(kb, { ...item, title: '不存在的条例', docId: 'nope' })).toEqual({ status: 'missing' });
+  });
+
+  it('after a newer version of the law is ingested, the changed 条 is flagged and the unchanged ones are not', async () => {
+    const kb = knowledge.services.kb;
+    const v1 = loadArticles(kb, articles.find((a) => a.title === SAFETY_TITLE)!.docId);
+    const items = v1.filter((a) => a.label === '第五条' || a.label === '第六条').map((a) => listItemOf(a));
+    const [v2File] = await writeFixtures(path.join(dir, 'v2'), { 'safety-2025.md': SAFETY_V2.replace('# 示例市安全生产条例', '# 示例市安全生产条例\n\n2025年1月1日修订') });
+    await ingestInputs({ kb, ocr: knowledge.config.ocr }, await collectInputs([v2File!]));
+    expect(kb.listDocuments().filter((d) => d.title === SAFETY_TITLE)).toHaveLength(2);
+    const [fifth, sixth] = items.map((i) => itemCurrency(kb, i));
+    expect(fifth).toMatchObject({ status: 'changed' });
+    expect(fifth!.status === 'changed' && fifth!.currentText).toContain('2小时内');
+    expect(sixth).toEqual({ status: 'current' });
   });
 });
