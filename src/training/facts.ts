@@ -21,7 +21,7 @@ export interface Fact {
 const NUM = '(?:[0-9０-９]+(?:\\.[0-9]+)?|[零〇一二两三四五六七八九十百千万亿]+)';
 /** A numeral glued to these is part of a word (同一日, 第一年, 统一), not a quantity. */
 const NOT_AFTER = '(?<![第同统唯单逐每其之任某0-9０-９零〇一二两三四五六七八九十百千万亿.])';
-const TIME_UNIT = '(?:个工作日|工作日|小时|日|天|个月|月|周|年)';
+const TIME_UNIT = '(?:个工作日|工作日|小时|分钟|日|天|个月|月|周|年)';
 const COUNT_UNIT = '(?:人次|人|名|户|吨|千克|公斤|立方米|平方米|公顷|公里|千米|米|辆|艘|台|座|层|级|处|家)';
 const MONEY_UNIT = '(?:万元|亿元|元)';
 
@@ -101,7 +101,7 @@ function hasNumber(s: string): boolean {
 
 /** The first unit word of a numeric fact (日 in 三十日内, 万元 in 五十万元以上…, 人 in 3人以上). */
 function unitOf(s: string): string {
-  const m = /(个工作日|工作日|小时|个月|万元|亿元|人次|千克|公斤|立方米|平方米|公顷|公里|千米|倍|元|日|天|月|周|年|人|名|户|吨|米|辆|艘|台|座|层|级|处|家)/u.exec(
+  const m = /(个工作日|工作日|小时|分钟|个月|万元|亿元|人次|千克|公斤|立方米|平方米|公顷|公里|千米|倍|元|日|天|月|周|年|人|名|户|吨|米|辆|艘|台|座|层|级|处|家)/u.exec(
     s.replace(new RegExp(`^${NUM}`, 'u'), ''),
   );
   return m ? m[1]! : '';

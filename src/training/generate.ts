@@ -123,6 +123,8 @@ export function makeQuestion(
   const located = locate(article, facts).filter(({ fact }) => !usedFacts.has(factId(article, fact)));
   const source = { docId: article.docId, title: article.title, locator: article.locator, text: article.text };
   const head = `《${article.title}》${article.label}`;
+  // 第八十三条规定：… reads naturally; a plan section's heading (（一）报告范围) takes no 规定.
+  const judgeHead = /^第[零〇一二三四五六七八九十百千]+条/u.test(article.label) ? `${head}规定：` : `${head}：`;
   const byPriority = shuffle(located, rng).sort((x, y) => FACT_PRIORITY[x.fact.kind] - FACT_PRIORITY[y.fact.kind]);
 
   if (kind === 'blank') {
@@ -158,7 +160,7 @@ export function makeQuestion(
   const asWritten = (l: Located): Omit<QuizQuestion, 'id'> => {
     usedFacts.add(factId(article, l.fact));
     const sentence = article.text.slice(l.sentence[0], l.sentence[1]);
-    return { kind, prompt: `${head}规定：${sentence}`, answer: true, source, fact: { kind: l.fact.kind, text: l.fact.text } };
+    return { kind, prompt: `${judgeHead}${sentence}`, answer: true, source, fact: { kind: l.fact.kind, text: l.fact.text } };
   };
   const first = byPriority[0];
   if (!first) return undefined;
@@ -170,7 +172,7 @@ export function makeQuestion(
     const [s, e] = l.sentence;
     return {
       kind,
-      prompt: `${head}规定：${article.text.slice(s, change.start)}${change.to}${article.text.slice(change.end, e)}`,
+      prompt: `${judgeHead}${article.text.slice(s, change.start)}${change.to}${article.text.slice(change.end, e)}`,
       answer: false,
       source,
       fact: { kind: l.fact.kind, text: l.fact.text },
@@ -217,10 +219,17 @@ function gapped(text: string, l: Located, gap: string): string {
   return text.slice(l.sentence[0], l.fact.start) + gap + text.slice(l.fact.end, l.sentence[1]);
 }
 
+const normalizedTexts = new WeakMap<Article, string>();
+
 /** True when the article states this value, in these words or in other numerals (三十日内 / 30日内). */
 function articleStates(article: Article, facts: Fact[], entry: { kind: FactKind; text: string; value: string }): boolean {
   if (article.text.includes(entry.text)) return true;
-  if (normalizeFactValue(article.text).includes(entry.value)) return true;
+  let normalized = normalizedTexts.get(article);
+  if (normalized === undefined) {
+    normalized = normalizeFactValue(article.text);
+    normalizedTexts.set(article, normalized);
+  }
+  if (normalized.includes(entry.value)) return true;
   return facts.some((f) => f.kind === entry.kind && f.value === entry.value);
 }
 
@@ -238,17 +247,27 @@ function candidatesFor(
   need: number,
   sameShapeOnly = false,
 ): PoolEntry[] {
-  const all = (pool.byKind.get(fact.kind) ?? []).filter(
-    (p) => p.articleKey !== article.key && p.value !== fact.value && !articleStates(article, facts, p),
-  );
+  const states = (p: PoolEntry) => p.articleKey === article.key || p.value === fact.value || articleStates(article, facts, p);
+  const ofKind = pool.byKind.get(fact.kind) ?? [];
   if (NUMERIC_KINDS.has(fact.kind)) {
     const shape = shapeOf(fact);
-    const sameShape = all.filter((p) => p.shape === shape);
-    if (sameShape.length >= need || sameShapeOnly) return shuffle(sameShape, rng);
-    return shuffle(all.filter((p) => p.unit === fact.unit), rng);
+    const sameShape = ofKind.filter((p) => p.shape === shape && !states(p));
+    const chosen = sameShape.length >= need || sameShapeOnly ? sameShape : ofKind.filter((p) => p.unit === fact.unit && !states(p));
+    return nearFirst(chosen, fact.value, rng);
   }
-  const pool2 = fact.kind === 'obligation' ? all.filter((p) => p.unit === fact.unit) : all;
-  return [...shuffle(pool2.filter((p) => p.docId === article.docId), rng), ...shuffle(pool2.filter((p) => p.docId !== article.docId), rng)];
+  const usable = ofKind.filter((p) => (fact.kind !== 'obligation' || p.unit === fact.unit) && !states(p));
+  return [...shuffle(usable.filter((p) => p.docId === article.docId), rng), ...shuffle(usable.filter((p) => p.docId !== article.docId), rng)];
+}
+
+/** How many of the nearest numbers a distractor is drawn from: 3人 beside 5000人 gives itself away. */
+const NEAR_CANDIDATES = 8;
+
+/** Numbers of a similar magnitude first (random among the nearest few), the rest after. */
+function nearFirst(entries: PoolEntry[], value: string, rng: () => number): PoolEntry[] {
+  const magnitude = (v: string) => Math.log10(Number(/[0-9]+(?:\.[0-9]+)?/u.exec(v)?.[0] ?? '1') || 1);
+  const m = magnitude(value);
+  const sorted = shuffle(entries, rng).sort((a, b) => Math.abs(magnitude(a.value) - m) - Math.abs(magnitude(b.value) - m));
+  return [...shuffle(sorted.slice(0, NEAR_CANDIDATES), rng), ...sorted.slice(NEAR_CANDIDATES)];
 }
 
 function shapeOf(f: { value: string }): string {
