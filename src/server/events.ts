@@ -235,8 +235,8 @@ export interface UpdateTrainingListRequest {
 }
 
 /**
- * POST /api/training/lists/:id/items — from a search hit / source card (`chunkId`), or by article
- * (`docId` + `label`, e.g. 第八十三条, or a plan section's heading).
+ * POST /api/training/lists/:id/items — from a search hit / source card (`chunkId`, with its `docId`), or by
+ * article (`docId` + `label`, e.g. 第八十三条, or a plan section's heading).
  */
 export interface AddTrainingListItemRequest {
   chunkId?: string;
@@ -307,7 +307,10 @@ export interface QuizForTaking {
   questions: Pick<QuizQuestion, 'id' | 'kind' | 'prompt' | 'options'>[];
 }
 
-/** POST /api/training/quizzes/:id/attempts — judge answers are true/false, the others text. */
+/**
+ * POST /api/training/quizzes/:id/attempts — judge: true/false; choice: the option's text (or its letter A–D);
+ * blank: text (compared ignoring spacing, punctuation and numeral style). Missing questions count as wrong.
+ */
 export interface SubmitQuizRequest {
   answers: { questionId: string; answer: string | boolean | null }[];
 }

@@ -73,9 +73,11 @@ export function loadArticles(kb: ArticleReader, docId: string): Article[] {
   return articles;
 }
 
-/** The article a chunk belongs to (a search hit or source card → 加入清单). */
-export function articleOfChunk(kb: ArticleReader, chunkId: string): Article | undefined {
-  const docId = chunkId.slice(0, chunkId.lastIndexOf('#'));
+/**
+ * The article a chunk belongs to (a search hit or source card → 加入清单). Hits carry their docId; without it
+ * the id is read as `${docId}#${ordinal}`.
+ */
+export function articleOfChunk(kb: ArticleReader, chunkId: string, docId = chunkId.slice(0, chunkId.lastIndexOf('#'))): Article | undefined {
   return loadArticles(kb, docId).find((a) => a.chunkIds.includes(chunkId));
 }
 

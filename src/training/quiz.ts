@@ -176,11 +176,25 @@ export function normalizeAnswer(s: string): string {
   return normalizeFactValue(toHalfWidth(s)).replace(/[_＿\-—]/gu, '');
 }
 
+const TRUE_WORDS = new Set(['true', '对', '正确', '√', '是']);
+const FALSE_WORDS = new Set(['false', '错', '错误', '×', '否']);
+
+/**
+ * Judge answers are true/false (or 对/错, √/×); a choice is the option's text or its letter (A–D); a blank is
+ * compared in normalised form, so 30日内 and 三十日以内 both count.
+ */
 export function isCorrect(q: QuizQuestion, given: string | boolean | null): boolean {
   if (given === null || given === '') return false;
-  if (q.kind === 'judge') return given === q.answer || String(given) === String(q.answer);
+  if (q.kind === 'judge') {
+    const word = typeof given === 'boolean' ? String(given) : given.trim().toLowerCase();
+    const value = TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : undefined;
+    return value === q.answer;
+  }
   if (typeof given !== 'string' || typeof q.answer !== 'string') return false;
-  if (q.kind === 'choice') return given === q.answer;
+  if (q.kind === 'choice') {
+    const letter = /^[A-Ha-h]$/u.test(given.trim()) ? q.options?.[given.trim().toUpperCase().charCodeAt(0) - 65] : undefined;
+    return (letter ?? given) === q.answer;
+  }
   return normalizeAnswer(given) === normalizeAnswer(q.answer);
 }
 

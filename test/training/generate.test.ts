@@ -110,6 +110,15 @@ describe('grading and results', () => {
     const quiz = newQuiz('trainer', '示例测验', { kind: 'doc' }, questions);
     const blank = questions.find((q) => q.kind === 'blank')!;
     expect(normalizeAnswer(' 60 日 以内 ')).toBe(normalizeAnswer('六十日内'));
+    const choice = questions.find((q) => q.kind === 'choice')!;
+    const letter = 'ABCD'[choice.options!.indexOf(choice.answer as string)]!;
+    const judge = questions.find((q) => q.kind === 'judge')!;
+    const spoken = judge.answer ? '对' : '错';
+    const { attempt: loose } = gradeAttempt(quiz, 'officer3', [
+      { questionId: choice.id, answer: letter.toLowerCase() },
+      { questionId: judge.id, answer: spoken },
+    ]);
+    expect(loose.answers.filter((a) => a.correct).map((a) => a.questionId)).toEqual([choice.id, judge.id]);
     const right = questions.map((q) => ({ questionId: q.id, answer: q.answer }));
     const { attempt: full } = gradeAttempt(quiz, 'officer1', right);
     expect(full.score).toBe(questions.length);

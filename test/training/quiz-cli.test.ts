@@ -1,5 +1,5 @@
 /** `yingji quiz make` in a real child process over a knowledge folder built from the 示例 regulations. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,8 +25,12 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('yingji quiz make', () => {
   it('--json prints {"questions": [...]} with kind, prompt, options, answer and source, the key in the article', async () => {
-    const run = await runYingji(['--data', data, 'quiz', 'make', '--doc', safetyId, '--n', '6', '--seed', '2', '--json']);
+    const paper = path.join(dir, 'paper.html');
+    const run = await runYingji(['--data', data, 'quiz', 'make', '--doc', safetyId, '--n', '6', '--seed', '2', '--json', '--html', paper]);
     expect(run.code, run.stderr).toBe(0);
+    const html = await readFile(paper, 'utf8');
+    expect(html).toContain('答题卡');
+    expect(html).toContain('参考答案');
     const { questions } = JSON.parse(run.stdout) as { questions: QuestionJson[] };
     expect(questions).toHaveLength(6);
     expect(sharedArticles(questions.map((q, i) => ({ ...q, id: String(i) })))).toEqual([]);

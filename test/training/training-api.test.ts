@@ -52,7 +52,7 @@ describe('training API', () => {
       await api('/api/training/lists', { method: 'POST', cookie: trainer, json: { name: '值班员应知应会', description: '事故报告与防汛' } }),
       201,
     );
-    await json(await api(`/api/training/lists/${created.id}/items`, { method: 'POST', cookie: trainer, json: { chunkId: hitA.chunkId, note: '必背' } }), 201);
+    await json(await api(`/api/training/lists/${created.id}/items`, { method: 'POST', cookie: trainer, json: { chunkId: hitA.chunkId, docId: hitA.docId, note: '必背' } }), 201);
     const two = await json<TrainingListView>(
       await api(`/api/training/lists/${created.id}/items`, { method: 'POST', cookie: trainer, json: { chunkId: hitB.chunkId } }),
       201,

@@ -120,7 +120,7 @@ export function trainingRoutes(ctx: ServerContext): Router {
     const note = optionalText(body.note, '说明', TRAINING_LIMITS.noteChars);
     let article;
     if (typeof body.chunkId === 'string' && body.chunkId) {
-      article = articleOfChunk(kb, body.chunkId);
+      article = articleOfChunk(kb, body.chunkId, typeof body.docId === 'string' ? body.docId : undefined);
     } else if (typeof body.docId === 'string' && typeof body.label === 'string') {
       if (!kb.getDocument(body.docId)) throw new AppError('DOCUMENT_NOT_FOUND', '没有找到这份文档，可能已被删除。');
       const label = body.label.trim();
