@@ -43,6 +43,8 @@ const PARTY_SUFFIX_RE =
 const CLAUSE_BREAK = /[。；，：！？\n、（）()“”]/u;
 /** Leading words that are not part of the subject. */
 const SUBJECT_PREFIX_RE = /^(?:[对由在凡并但和或及与其中各有关其他同时]|如果|对于|因此|此外)+/u;
+/** Subjects too general to be worth asking about (any 单位 or 个人 would fit the gap). */
+const GENERIC_PARTY_RE = /^(?:单位|个人|人员|单位和人员|单位和个人|其他单位|其他人员|相关单位|相关人员)$/u;
 const ACT_MIN_CHARS = 4;
 const ACT_MAX_CHARS = 40;
 const PARTY_MIN_CHARS = 3;
@@ -123,7 +125,7 @@ function subjectBefore(text: string, modalStart: number): Fact | undefined {
   if (/^[级的和及或与、]/u.test(subject)) return undefined;
   const chars = [...subject].length;
   if (chars < PARTY_MIN_CHARS || chars > PARTY_MAX_CHARS || !PARTY_SUFFIX_RE.test(subject)) return undefined;
-  if (/[0-9０-９\s]/u.test(subject)) return undefined;
+  if (/[0-9０-９\s]/u.test(subject) || GENERIC_PARTY_RE.test(subject)) return undefined;
   return { kind: 'party', text: subject, start, end: start + subject.length, value: normalizeFactValue(subject), unit: '' };
 }
 
