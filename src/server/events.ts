@@ -183,3 +183,166 @@ export type {
   UnparsedCriterion,
   WarningColour,
 } from '../triage/types.js';
+// ---- Training: 应知应会 lists and quizzes (/api/training/…, src/server/http/training-routes.ts) ----
+
+import type {
+  ArticleSource,
+  Correction,
+  ItemCurrency,
+  QuestionKind,
+  Quiz,
+  QuizOrigin,
+  QuizQuestion,
+  QuizResults,
+  QuizStatus,
+  StudyList,
+  StudyListItem,
+} from '../training/types.js';
+
+export type {
+  ArticleSource,
+  Attempt,
+  Correction,
+  FactKind,
+  ItemCurrency,
+  PersonResult,
+  QuestionJson,
+  QuestionKind,
+  QuestionResult,
+  Quiz,
+  QuizOrigin,
+  QuizQuestion,
+  QuizResults,
+  QuizStatus,
+  StudyList,
+  StudyListItem,
+} from '../training/types.js';
+
+/** GET /api/training/lists (officers see shared lists only). */
+export interface TrainingListSummary {
+  id: string;
+  name: string;
+  description?: string;
+  owner: string;
+  shared: boolean;
+  itemCount: number;
+  updatedAt: string;
+}
+
+/** A list item with whether its article changed in the current version of its law. */
+export interface TrainingListItemView extends StudyListItem {
+  currency: ItemCurrency;
+}
+
+/** GET /api/training/lists/:id */
+export interface TrainingListView extends Omit<StudyList, 'items'> {
+  items: TrainingListItemView[];
+  /** Items whose article reads differently now (or is gone). */
+  changedCount: number;
+}
+
+/** POST /api/training/lists */
+export interface CreateTrainingListRequest {
+  name: string;
+  description?: string;
+}
+
+/** PUT /api/training/lists/:id — every field optional; `order` is the full list of item ids in the new order. */
+export interface UpdateTrainingListRequest {
+  name?: string;
+  description?: string;
+  shared?: boolean;
+  order?: string[];
+}
+
+/**
+ * POST /api/training/lists/:id/items — from a search hit / source card (`chunkId`, with its `docId`), or by
+ * article (`docId` + `label`, e.g. 第八十三条, or a plan section's heading).
+ */
+export interface AddTrainingListItemRequest {
+  chunkId?: string;
+  docId?: string;
+  label?: string;
+  note?: string;
+}
+
+/** PUT /api/training/lists/:id/items/:itemId */
+export interface UpdateTrainingListItemRequest {
+  note: string;
+}
+
+/** POST /api/training/quizzes — from a document (optionally one chapter) or a list. */
+export interface GenerateQuizRequest {
+  title?: string;
+  docId?: string;
+  chapter?: string;
+  listId?: string;
+  /** Default 20. */
+  n?: number;
+  kinds?: QuestionKind[];
+  seed?: number;
+  /** Allow several questions on one article (off by default). */
+  allowSameArticle?: boolean;
+}
+
+/** GET /api/training/quizzes (officers see published quizzes only). */
+export interface QuizSummary {
+  id: string;
+  title: string;
+  owner: string;
+  status: QuizStatus;
+  origin: QuizOrigin;
+  questionCount: number;
+  createdAt: string;
+  updatedAt: string;
+  publishedAt?: string;
+}
+
+/**
+ * A question in PUT /api/training/quizzes/:id: `id` of an existing question (fields given replace its own),
+ * or a new question without `id` (kind, prompt, answer, options for choice; source optional).
+ */
+export interface QuizQuestionEdit {
+  id?: string;
+  kind?: QuestionKind;
+  prompt?: string;
+  options?: string[];
+  answer?: string | boolean;
+  source?: ArticleSource;
+}
+
+/** PUT /api/training/quizzes/:id (drafts only): `questions` is the whole new list — omitted ids are dropped. */
+export interface UpdateQuizRequest {
+  title?: string;
+  questions?: QuizQuestionEdit[];
+}
+
+/** GET /api/training/quizzes/:id for trainers and admins. */
+export type QuizDetail = Quiz;
+
+/** GET /api/training/quizzes/:id for officers: a published quiz without answers or sources. */
+export interface QuizForTaking {
+  id: string;
+  title: string;
+  status: QuizStatus;
+  questions: Pick<QuizQuestion, 'id' | 'kind' | 'prompt' | 'options'>[];
+}
+
+/**
+ * POST /api/training/quizzes/:id/attempts — judge: true/false; choice: the option's text (or its letter A–D);
+ * blank: text (compared ignoring spacing, punctuation and numeral style). Missing questions count as wrong.
+ */
+export interface SubmitQuizRequest {
+  answers: { questionId: string; answer: string | boolean | null }[];
+}
+
+/** Response of a submission: the score and, per question, the key and the article that decides it. */
+export interface QuizAttemptResult {
+  attemptId: string;
+  score: number;
+  total: number;
+  corrections: Correction[];
+}
+
+/** GET /api/training/quizzes/:id/results (trainers, admins); `.csv` for the spreadsheet. */
+export type QuizResultsResponse = QuizResults;
