@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { AppError } from './core/errors.js';
+import { isTimeZone } from './core/local-time.js';
 
 type Kind = 'string' | 'int' | 'url' | 'enum' | 'bool';
 
@@ -34,6 +35,7 @@ export const CONFIG_SPEC = [
   { env: 'SESSION_SECRET', kind: 'string', default: '', description: '会话 Cookie 签名密钥；留空则自动生成并保存在知识库目录 / cookie signing secret' },
   { env: 'YINGJI_ADMIN_PASSWORD', kind: 'string', default: '', description: '首次启动时 admin 账号的密码；留空则生成并打印一次 / first admin password' },
   { env: 'OCR', kind: 'enum', values: ['auto', 'off'], default: 'auto', description: '扫描件 OCR：auto 有 tesseract 时启用，off 关闭 / OCR of scanned PDFs' },
+  { env: 'TIME_ZONE', kind: 'string', default: 'Asia/Shanghai', description: '显示时间所用的时区（IANA 名称）/ time zone for times shown to people' },
   { env: 'LOG_LEVEL', kind: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', description: '日志级别 / log level' },
 ] as const satisfies readonly Spec[];
 
@@ -60,6 +62,8 @@ export interface Config {
   };
   ocr: 'auto' | 'off';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** IANA zone for times shown to people (deadlines, report drafts). */
+  timeZone: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -79,6 +83,7 @@ export function loadConfig(options: { env?: Env; overrides?: Env; dotenvPath?: s
     const value = (source[spec.env] ?? '').trim() || spec.default;
     raw[spec.env] = parseValue(spec, value, problems);
   }
+  if (!isTimeZone(String(raw.TIME_ZONE))) problems.push(`TIME_ZONE=${raw.TIME_ZONE} 不是有效的时区名称，例如 Asia/Shanghai`);
   if (problems.length) {
     throw new AppError('CONFIG_INVALID', `配置有误，请在 .env 中修正：\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
@@ -106,6 +111,7 @@ export function loadConfig(options: { env?: Env; overrides?: Env; dotenvPath?: s
     },
     ocr: str('OCR') as Config['ocr'],
     logLevel: str('LOG_LEVEL') as Config['logLevel'],
+    timeZone: str('TIME_ZONE'),
   };
   return deepFreeze(config);
 }

@@ -17,6 +17,8 @@ import { createOllamaChatModel } from './llm/ollama/ollama-chat-model.js';
 import { createOllamaEmbedder } from './llm/ollama/ollama-embedder.js';
 import { createRetriever } from './retrieval/retriever.js';
 import type { Retriever } from './retrieval/types.js';
+import { toActionPoints } from './triage/action-points.js';
+import { createCriteriaCache, triageIfIncident } from './triage/triage.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SEEDS_DIR = path.join(PROJECT_ROOT, 'seeds');
@@ -71,6 +73,7 @@ export async function openServices(config: Readonly<Config>, options: OpenServic
   });
   const chatModel = createOllamaChatModel(config.ollama);
   const llmStatus = createLlmStatusMonitor(chatModel);
+  const triageCache = createCriteriaCache();
   return {
     config,
     kb,
@@ -78,7 +81,16 @@ export async function openServices(config: Readonly<Config>, options: OpenServic
     retriever,
     chatModel,
     llmStatus,
-    answerDeps: { retriever, chatModel, config: { ...config.ollama, retrievalK: config.retrievalK, queryRewriteMs: config.queryRewriteMs }, status: llmStatus },
+    answerDeps: {
+      retriever,
+      chatModel,
+      config: { ...config.ollama, retrievalK: config.retrievalK, queryRewriteMs: config.queryRewriteMs },
+      status: llmStatus,
+      incidentActions: (question) => {
+        const card = triageIfIncident(question, { kb, cache: triageCache, timeZone: config.timeZone });
+        return card && (card.grade || card.responses.length) ? toActionPoints(card, { timeZone: config.timeZone }) : undefined;
+      },
+    },
     close: () => kb.close(),
   };
 }

@@ -26,6 +26,11 @@ export interface AnswerDeps {
   config: Config['ollama'] & { retrievalK: number; queryRewriteMs?: number };
   /** Told the outcome of every model attempt, so health reporting follows reality. */
   status?: LlmStatusMonitor;
+  /**
+   * For a question that describes an incident: the 事件速判 card as cited 行动要点 lines (rule-based from the plans'
+   * criteria), which the answer opens with; undefined for any other question.
+   */
+  incidentActions?: (question: string) => string | undefined;
 }
 
 export interface AnswerRequest {
@@ -100,8 +105,12 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
       ...(legalRewrite ? { legalRewrite } : {}),
     };
     // A partial basis is said in one plain sentence before anything else, in every mode.
-    const basisLead = retrieval.basis === 'partial' && retrieval.basisNote ? `${retrieval.basisNote}\n\n` : '';
-    const partialBasis = basisLead ? { basis: 'partial' as const, basisNote: retrieval.basisNote } : { basis: 'solid' as const };
+    const incident = deps.incidentActions?.(question);
+    const basisLead =
+      (incident ? `**行动要点（事件速判）**\n${incident}\n\n` : '') +
+      (retrieval.basis === 'partial' && retrieval.basisNote ? `${retrieval.basisNote}\n\n` : '');
+    const partialBasis =
+      retrieval.basis === 'partial' && retrieval.basisNote ? { basis: 'partial' as const, basisNote: retrieval.basisNote } : { basis: 'solid' as const };
 
     // 3. No sufficient basis: no model call.
     if (retrieval.basis === 'none' || retrieval.hits.length === 0) {

@@ -44,7 +44,7 @@ export function registerTriageCommand(program: Command, ctx: CliContext): void {
       const config = ctx.loadConfig(cmd.optsWithGlobals());
       const services = await ctx.openServices(config);
       try {
-        const card = buildTriageCard({ kb: services.kb }, { text: report, time: opts.time });
+        const card = buildTriageCard({ kb: services.kb, timeZone: config.timeZone }, { text: report, time: opts.time });
         ctx.out.write(opts.json ? `${JSON.stringify(card)}\n` : formatCard(card));
       } finally {
         await services.close();

@@ -2,16 +2,15 @@
  * The card as 行动要点 text for the chat answer (the lead wires it in after triageIfIncident): one line per
  * decision, each ending in its source, blanks named.
  */
+import { formatLocalTime } from '../core/local-time.js';
 import type { TriageBasis, TriageCard } from './types.js';
 
 const cite = (b: TriageBasis) => `（《${b.title}》${b.locator}）`;
 
-function hhmm(iso: string): string {
-  return iso.slice(11, 16);
-}
-
-/** Markdown list: grade, level and decider per plan, first measures, deadlines, what is still open. */
-export function toActionPoints(card: TriageCard, maxMeasures = 3): string {
+/** Markdown list: grade, level and decider per plan, first measures, deadlines (in `timeZone`), what is still open. */
+export function toActionPoints(card: TriageCard, options: { maxMeasures?: number; timeZone?: string } = {}): string {
+  const maxMeasures = options.maxMeasures ?? 3;
+  const timeZone = options.timeZone ?? 'Asia/Shanghai';
   const lines: string[] = [];
   if (card.grade) lines.push(`- 事故等级初判：**${card.grade.label}**${cite(card.grade.basis)}`);
   for (const r of card.responses) {
@@ -21,7 +20,7 @@ export function toActionPoints(card: TriageCard, maxMeasures = 3): string {
   }
   for (const n of card.notifications) {
     const parties = [n.who, n.to].filter(Boolean).join(' → ');
-    lines.push(`- ${n.withinMinutes}分钟内（${hhmm(n.dueAt)} UTC 前）${parties}${cite(n.basis)}`);
+    lines.push(`- ${n.withinMinutes}分钟内（${formatLocalTime(n.dueAt, timeZone)} 前）${parties}${cite(n.basis)}`);
   }
   for (const u of card.undecided) lines.push(`- 待核实：${u}`);
   return lines.join('\n');

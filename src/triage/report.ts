@@ -1,4 +1,5 @@
 /** The 值班信息报告 draft, in the order of the items the document says a report must contain, blanks marked. */
+import { formatLocalTime } from '../core/local-time.js';
 import type { DocumentCriteria } from './criteria.js';
 import type { TriageCard, TriageFacts, TriageResponse } from './types.js';
 
@@ -39,10 +40,12 @@ export function draftReport(
   grade: TriageCard['grade'],
   responses: TriageResponse[],
   items: DocumentCriteria['reportItems'],
+  timeZone = 'Asia/Shanghai',
 ): string {
   const lines = ['值班信息报告（首报 · 草稿）'];
   const list = items?.items ?? ['时间、地点', '简要经过', '伤亡情况', '已经采取的措施'];
-  list.forEach((item, i) => lines.push(`${i + 1}. ${item}：${fillItem(item, text, facts)}`));
+  const shown = { ...facts, time: facts.time ? formatLocalTime(facts.time, timeZone) : null };
+  list.forEach((item, i) => lines.push(`${i + 1}. ${item}：${fillItem(item, text, shown)}`));
   const judged = [grade ? `初判等级：${grade.label}` : '', ...responses.map((r) => `《${r.title}》${r.level}响应`)].filter(Boolean);
   if (judged.length) lines.push(`初步研判：${judged.join('；')}`);
   lines.push(`报告单位：${BLANK}；签发人：${BLANK}；报告人：${BLANK}；联系电话：${BLANK}`);

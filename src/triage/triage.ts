@@ -36,6 +36,8 @@ export function createCriteriaCache(): CriteriaCache {
 export interface TriageDeps {
   kb: Pick<KnowledgeBase, 'listDocuments' | 'getDocument' | 'getChunks'>;
   cache?: CriteriaCache;
+  /** Zone the report draft shows times in (Config.timeZone). */
+  timeZone?: string;
 }
 
 export interface TriageInput {
@@ -259,7 +261,7 @@ export function buildTriageCard(deps: TriageDeps, input: TriageInput): TriageCar
     notifications,
     contacts,
     undecided: [...new Set(undecided)],
-    report: draftReport(input.text, facts, grade, responses, reportDoc?.reportItems ?? null),
+    report: draftReport(input.text, facts, grade, responses, reportDoc?.reportItems ?? null, deps.timeZone),
   };
 }
 

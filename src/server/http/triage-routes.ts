@@ -60,7 +60,7 @@ export function triageRoutes(ctx: ServerContext): Router {
       throw new AppError('INVALID_REQUEST', 'time 须是 ISO 8601 时间，例如 2026-12-01T14:30:00+08:00。');
     }
     const card: TriageCard = buildTriageCard(
-      { kb: ctx.services.kb, cache },
+      { kb: ctx.services.kb, cache, timeZone: ctx.services.config.timeZone },
       { text: body.text, time: body.time as string | undefined, facts: readFactOverrides(body.facts) },
     );
     res.json(card);
