@@ -12,7 +12,7 @@ describe('auth and roles over the real server', () => {
 
   beforeAll(async () => {
     server = await startTestServer([corpusPath('regulations', 'work-accident-emergency-reg.md')], {
-      loginRateLimit: { maxFailures: 3, windowMs: 60_000 },
+      loginRateLimit: { freeFailures: 3, baseDelayMs: 60_000, maxDelayMs: 60_000, forgetAfterMs: 60_000 },
     });
     admin = await server.login('admin', ADMIN_PASSWORD);
     officer = await server.userCookie('zhangsan', 'officer');

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import { AppError, toAppError } from '../../core/errors.js';
 import type { SourceDoc } from '../../core/types.js';
@@ -91,8 +91,10 @@ export function documentRoutes(ctx: ServerContext): Router {
         const first = rejected[0].error;
         throw new AppError(first.code as AppError['code'], first.message);
       }
-      const job = ctx.jobs.enqueue({ kind: 'upload', user: user.username, inputs: accepted, cleanup });
-      cleanup.length = 0; // the job owns the temporary files now
+      // A copy: the job owns the temporary files now and deletes them when it ends (emptying the array it
+      // was given, as before, left every upload in uploads-tmp/ for good).
+      const job = await ctx.jobs.enqueue({ kind: 'upload', user: user.username, inputs: accepted, cleanup: [...cleanup] });
+      cleanup.length = 0;
       const body: UploadAccepted & { rejected: typeof rejected } = {
         jobId: job.jobId,
         files: accepted.map((a) => ({ file: a.fileName, storedName: a.fileName })),
@@ -122,7 +124,7 @@ export function documentRoutes(ctx: ServerContext): Router {
         input = { sourceKey: doc.sourceKey, fileName: doc.source, path: storedPath(ctx, doc), metadata };
         await ctx.audit.record('metadata', user.username, { docId: doc.id, title: doc.title, metadata });
       }
-      const job = ctx.jobs.enqueue({ kind: file ? 'replace' : 'metadata', user: user.username, inputs: [input], cleanup });
+      const job = await ctx.jobs.enqueue({ kind: file ? 'replace' : 'metadata', user: user.username, inputs: [input], cleanup: [...cleanup] });
       cleanup.length = 0;
       res.status(202).json({ jobId: job.jobId, docId: doc.id });
     } finally {
@@ -137,7 +139,9 @@ export function documentRoutes(ctx: ServerContext): Router {
     res.json({ ok: true, docId: doc.id });
   });
 
-  router.post('/reindex', admin, async (_req, res) => {
+  // Re-import: parse every stored original again (new parser or chunker). Not to be confused with
+  // `yingji reindex`, which re-embeds without parsing. /reindex is the old name, kept for older UIs.
+  const reimport = (kind: 'reimport' | 'reindex') => async (_req: Request, res: Response) => {
     const user = currentUser(res);
     const docs = kb.listDocuments();
     const inputs: IngestInput[] = [];
@@ -149,10 +153,12 @@ export function documentRoutes(ctx: ServerContext): Router {
       }
       inputs.push({ sourceKey: doc.sourceKey, fileName: doc.source, path: storedPath(ctx, doc) });
     }
-    const job = ctx.jobs.enqueue({ kind: 'reindex', user: user.username, inputs, force: true });
-    await ctx.audit.record('reindex', user.username, { jobId: job.jobId, documents: inputs.length, skipped });
+    const job = await ctx.jobs.enqueue({ kind, user: user.username, inputs, force: true });
+    await ctx.audit.record('reimport', user.username, { jobId: job.jobId, documents: inputs.length, skipped });
     res.status(202).json({ jobId: job.jobId, documents: inputs.length, skipped });
-  });
+  };
+  router.post('/reimport', admin, reimport('reimport'));
+  router.post('/reindex', admin, reimport('reindex'));
 
   router.get('/jobs', admin, (_req, res) => {
     res.json(ctx.jobs.list());
