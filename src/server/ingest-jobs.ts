@@ -11,7 +11,7 @@ import { AppError, toAppError } from '../core/errors.js';
 import type { KnowledgeBase } from '../index/knowledge-base.js';
 import { replaceFileAtomically } from '../index/generation-store.js';
 import { ingestInputs } from '../ingest/pipeline.js';
-import type { IngestInput, IngestProgress } from '../ingest/types.js';
+import type { IngestFileOutcome, IngestInput, IngestProgress } from '../ingest/types.js';
 import type { AuditLog } from './audit.js';
 import type { IngestJobInfo, IngestJobKind, IngestProgressEvent } from './events.js';
 import { SerialQueue } from './fs-util.js';
@@ -143,8 +143,11 @@ export class IngestJobs {
         force: options.force,
         signal: this.stop.signal,
         onProgress: (p) => {
+          if (p.outcome) {
+            p = { ...p, outcome: this.safeOutcome(job, p.outcome) };
+            job.outcomes.push(p.outcome as IngestFileOutcome);
+          }
           last = p;
-          if (p.outcome) job.outcomes.push(p.outcome);
           // The final 'done' is sent below, once the job's state is settled.
           if (p.phase !== 'done') deps.emit({ jobId: job.jobId, kind: job.kind, progress: p, outcomes: job.outcomes });
         },
@@ -197,6 +200,13 @@ export class IngestJobs {
     void deps.audit
       .record('ingest_failed', job.user, { jobId: job.jobId, kind: job.kind, error: error.code, message: error.message })
       .catch(() => undefined);
+  }
+
+  /** An INTERNAL failure's message may name server paths: it is logged, the client sees a safe one. */
+  private safeOutcome(job: IngestJobInfo, outcome: IngestFileOutcome): IngestFileOutcome {
+    if (outcome.error?.code !== 'INTERNAL') return outcome;
+    this.deps.log(`导入任务 ${job.jobId} 处理 ${outcome.file} 时出现内部错误：${outcome.error.message}`);
+    return { ...outcome, error: { ...outcome.error, message: `处理文件 ${outcome.file} 时出现内部错误，未能导入；请联系管理员查看服务日志。` } };
   }
 
   private recordRestoredFailure(entry: JournalEntry, error: AppError): void {

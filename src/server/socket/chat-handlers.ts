@@ -155,7 +155,7 @@ export function emitToAdmins<E extends keyof ServerToClientEvents>(
  * Runs a handler and answers its ack with `{ok, data}` or `{ok:false, error}`; unknown errors never leak to the
  * client but are logged with their cause.
  */
-function guard<T>(
+export function guard<T>(
   ctx: Pick<ServerContext, 'log'>,
   event: string,
   ack: ((res: Ack<T>) => void) | undefined,
