@@ -4,9 +4,9 @@
  * good, and since every key includes the client's address, a guesser elsewhere cannot lock the admin out.
  */
 export interface RateLimitOptions {
-  /** Failures allowed before any delay. */
+  /** Failures before any delay: the one that reaches this count imposes the first delay. */
   freeFailures: number;
-  /** Delay after the first failure past the free ones; doubles with each further failure. */
+  /** Delay after failure number `freeFailures`; doubles with each further failure. */
   baseDelayMs: number;
   maxDelayMs: number;
   /** A key with no failure for this long starts afresh. */
@@ -47,7 +47,7 @@ export class FailureLimiter {
     const old = this.entries.get(key);
     const count = old && old.lastAt + this.options.forgetAfterMs > now ? old.count + 1 : 1;
     const over = count - this.options.freeFailures * scale;
-    const delay = over > 0 ? Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.min(over - 1, 30)) : 0;
+    const delay = over >= 0 ? Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.min(over, 30)) : 0;
     this.entries.delete(key); // re-insert: Map order is then least recently failed first
     this.entries.set(key, { count, lastAt: now, nextAllowedAt: now + delay });
   }
