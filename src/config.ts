@@ -33,6 +33,8 @@ export const CONFIG_SPEC = [
   { env: 'HOST', kind: 'string', default: '0.0.0.0', description: 'Web 服务监听地址 / HTTP bind address' },
   { env: 'MAX_UPLOAD_MB', kind: 'int', min: 1, default: '50', description: '单个上传文件大小上限（MB）/ upload size limit per file' },
   { env: 'SESSION_SECRET', kind: 'string', default: '', description: '会话 Cookie 签名密钥；留空则自动生成并保存在知识库目录 / cookie signing secret' },
+  { env: 'TRUST_PROXY', kind: 'string', default: '', description: '反向代理地址（express trust proxy 写法，如 loopback 或 10.0.0.2）；留空则不信任 X-Forwarded-For / trusted reverse proxies' },
+  { env: 'ALLOWED_ORIGINS', kind: 'string', default: '', description: '除本服务地址外允许发起修改请求的网页来源，逗号分隔（如 https://yingji.example.org）/ extra allowed origins' },
   { env: 'YINGJI_ADMIN_PASSWORD', kind: 'string', default: '', description: '首次启动时 admin 账号的密码；留空则生成并打印一次 / first admin password' },
   { env: 'OCR', kind: 'enum', values: ['auto', 'off'], default: 'auto', description: '扫描件 OCR：auto 有 tesseract 时启用，off 关闭 / OCR of scanned PDFs' },
   { env: 'TIME_ZONE', kind: 'string', default: 'Asia/Shanghai', description: '显示时间所用的时区（IANA 名称）/ time zone for times shown to people' },
@@ -59,6 +61,10 @@ export interface Config {
     maxUploadBytes: number;
     sessionSecret: string;
     adminPassword: string;
+    /** express 'trust proxy' value; '' trusts no proxy (req.ip is the socket's address). */
+    trustProxy: string;
+    /** Origins besides the server's own host that may send state-changing requests (e.g. behind a proxy). */
+    allowedOrigins: readonly string[];
   };
   ocr: 'auto' | 'off';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -108,6 +114,11 @@ export function loadConfig(options: { env?: Env; overrides?: Env; dotenvPath?: s
       maxUploadBytes: num('MAX_UPLOAD_MB') * 1024 * 1024,
       sessionSecret: str('SESSION_SECRET'),
       adminPassword: str('YINGJI_ADMIN_PASSWORD'),
+      trustProxy: str('TRUST_PROXY'),
+      allowedOrigins: str('ALLOWED_ORIGINS')
+        .split(',')
+        .map((o) => o.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
     },
     ocr: str('OCR') as Config['ocr'],
     logLevel: str('LOG_LEVEL') as Config['logLevel'],

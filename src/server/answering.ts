@@ -1,7 +1,7 @@
 /** One question through answerQuestion, recorded in the user's conversation and the audit log. */
 import { answerQuestion } from '../answer/answer-question.js';
 import type { AnswerEvent, AnswerResult } from '../answer/types.js';
-import { AppError } from '../core/errors.js';
+import { AppError, isDiskFull } from '../core/errors.js';
 import type { ServerContext } from './context.js';
 import type { SessionUser } from './events.js';
 
@@ -73,17 +73,23 @@ export async function runAnswer(
         stopped: true,
       });
     }
-    await ctx.audit.record('ask', user.username, {
-      requestId: input.requestId,
-      conversationId: input.conversationId,
-      question: input.question,
-      mode: sources?.mode,
-      sources: sources?.citations.map((c) => ({ n: c.n, docId: c.docId, title: c.title, locator: c.locator })) ?? [],
-      error: e instanceof AppError ? e.code : 'INTERNAL',
-    });
+    await ctx.audit
+      .record('ask', user.username, {
+        requestId: input.requestId,
+        conversationId: input.conversationId,
+        question: input.question,
+        mode: sources?.mode,
+        sources: sources?.citations.map((c) => ({ n: c.n, docId: c.docId, title: c.title, locator: c.locator })) ?? [],
+        error: e instanceof AppError ? e.code : 'INTERNAL',
+      })
+      .catch((recordError: unknown) => {
+        // Report the answer's own error, not the bookkeeping's.
+        ctx.log(`问答 ${input.requestId} 的审计记录未能保存：${recordError instanceof Error ? recordError.message : String(recordError)}`);
+      });
     throw e;
   }
   // Both files are written in parallel; the in-memory conversation is updated before either write starts.
+  // A full disk must not cost the duty officer his answer: it is returned, and the failure is logged loudly.
   await Promise.all([
     input.conversationId
       ? ctx.conversations.addTurn(user.username, input.conversationId, {
@@ -106,6 +112,9 @@ export async function runAnswer(
       sources: result.citations.map((c) => ({ n: c.n, docId: c.docId, title: c.title, locator: c.locator, cited: c.cited })),
       totalMs: result.timings.totalMs,
     }),
-  ]);
+  ]).catch((e: unknown) => {
+    if (!isDiskFull(e)) throw e;
+    ctx.log(`磁盘已满：问答 ${input.requestId}（用户 ${user.username}）的对话记录或审计记录未能保存，回答已照常返回。请尽快清理磁盘。`);
+  });
   return result;
 }

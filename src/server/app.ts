@@ -21,16 +21,19 @@ import { requireSession } from './http/auth-middleware.js';
 import { authRoutes } from './http/auth-routes.js';
 import { documentRoutes } from './http/document-routes.js';
 import { errorHandler } from './http/errors.js';
+import { isSameOriginRequest, rejectCrossOrigin } from './http/origin-check.js';
 import { queryRoutes } from './http/query-routes.js';
 import { triageRoutes } from './http/triage-routes.js';
 import { trainingRoutes } from './http/training-routes.js';
 import { IngestJobs } from './ingest-jobs.js';
-import { ADMIN_ROOM, attachChatHandlers, sessionRoom, type ChatServer } from './socket/chat-handlers.js';
+import { attachChatHandlers, closeStaleSockets, emitToAdmins, sessionRoom, type ChatServer } from './socket/chat-handlers.js';
 import { WEB_DIST_DIR, webRoutes } from './web-assets.js';
 
 /** How often users.json is checked for edits made by `yingji user` while the server runs. */
 const USERS_RELOAD_MS = 5000;
 const JSON_BODY_LIMIT = '1mb';
+/** Login and logout bodies are a name and a password: anything bigger is refused before it is parsed. */
+const AUTH_BODY_LIMIT = '8kb';
 
 export interface CreateAppDeps {
   /** The lead's Services (src/main.ts) or anything with the same parts. */
@@ -61,12 +64,18 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   const dataDir = config.dataDir;
 
   const users = await UserStore.open(dataDir);
-  const { generatedPassword } = await users.ensureAdmin(config.server.adminPassword);
-  const sessions = new SessionSigner(await loadSessionSecret(dataDir, config.server.sessionSecret));
+  const { generatedPassword, notice } = await users.ensureAdmin(config.server.adminPassword);
+  if (notice) log(notice);
+  const sessions = await SessionSigner.open(dataDir, await loadSessionSecret(dataDir, config.server.sessionSecret));
   const audit = new AuditLog(dataDir);
   let io: ChatServer | undefined;
   const usersTimer = setInterval(() => {
-    users.reloadIfChanged().catch((e: unknown) => log(`读取 users.json 失败：${e instanceof Error ? e.message : String(e)}`));
+    users
+      .reloadIfChanged()
+      .then((changed) => {
+        if (changed && io) closeStaleSockets(io, { users });
+      })
+      .catch((e: unknown) => log(`读取 users.json 失败：${e instanceof Error ? e.message : String(e)}`));
   }, USERS_RELOAD_MS);
   usersTimer.unref();
 
@@ -80,20 +89,33 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
       kb: services.kb,
       ocr: config.ocr,
       audit,
-      emit: (event) => io?.to(ADMIN_ROOM).emit('ingest:progress', event),
+      emit: (event) => {
+        if (io) emitToAdmins(io, { users }, 'ingest:progress', event);
+      },
       log,
+      uploadDir: path.join(dataDir, 'uploads-tmp'),
     }),
     loginLimiter: new FailureLimiter(deps.loginRateLimit ?? DEFAULT_LOGIN_RATE_LIMIT),
     uploadDir: path.join(dataDir, 'uploads-tmp'),
     log,
     health: () => computeHealth(services),
     endSocketSession: (sid) => io?.in(sessionRoom(sid)).disconnectSockets(true),
+    closeStaleSockets: () => {
+      if (io) closeStaleSockets(io, { users });
+    },
   };
+  const { allowedOrigins } = config.server;
+
+  await ctx.jobs.resume();
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // X-Forwarded-For is trusted only from configured proxies; otherwise anyone could pick his own address.
+  app.set('trust proxy', parseTrustProxy(config.server.trustProxy));
   const api = express.Router();
+  // Before any body is read: a cross-site page gets nothing parsed, stored or ingested.
+  api.use(rejectCrossOrigin(allowedOrigins));
+  api.use(['/login', '/logout'], express.json({ limit: AUTH_BODY_LIMIT }));
   api.use(express.json({ limit: JSON_BODY_LIMIT }));
   api.use(authRoutes(ctx));
   api.use(requireSession(ctx));
@@ -115,7 +137,7 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
     serveClient: false,
     maxHttpBufferSize: 1e6,
     // WebSockets are not covered by CORS: refuse browser handshakes from another site (cross-site socket hijacking).
-    allowRequest: (req, callback) => callback(null, isSameOrigin(req.headers.origin, req.headers.host)),
+    allowRequest: (req, callback) => callback(null, isSameOriginRequest(req.headers, allowedOrigins)),
   }) as ChatServer;
   attachChatHandlers(io, ctx);
 
@@ -165,12 +187,10 @@ async function computeHealth(services: ServerServices): Promise<HealthInfo> {
   };
 }
 
-/** True without an Origin header (non-browser clients) or when Origin names the host the request was sent to. */
-function isSameOrigin(origin: string | undefined, host: string | undefined): boolean {
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
+/** TRUST_PROXY as express wants it: '' → trust nothing, 'true' → everything, a number → hops, else addresses. */
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }

@@ -1,7 +1,8 @@
 /** Append-only audit trail in `<dataDir>/audit.jsonl`: one JSON object a line, never rewritten. */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { AppendBatcher } from './fs-util.js';
+import { pipeline } from 'node:stream/promises';
+import { AppendBatcher, readLinesBackwards } from './fs-util.js';
 
 export type AuditAction =
   | 'login'
@@ -14,7 +15,9 @@ export type AuditAction =
   | 'delete'
   | 'metadata'
   | 'reindex'
+  | 'reimport'
   | 'ingest_done'
+  | 'ingest_failed'
   | 'user_add'
   | 'user_remove'
   | 'user_passwd';
@@ -42,16 +45,17 @@ export class AuditLog {
     return this.writes.append(this.file, line);
   }
 
-  /** Newest first, filtered. Reads the whole file: fine for the size a duty room produces in years (~100 MB max). */
-  async query(filter: { user?: string; action?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+  /**
+   * Newest first, filtered, one page: skips `offset` matching entries, returns up to `limit`. Reads the file
+   * backwards in blocks, so memory stays bounded by the page, not by the size of the log; unparsable
+   * (torn) lines are skipped.
+   */
+  async query(filter: { user?: string; action?: string; limit?: number; offset?: number } = {}): Promise<{ entries: AuditEntry[]; hasMore: boolean }> {
     await this.writes.idle();
-    const text = await this.readAll();
-    const out: AuditEntry[] = [];
-    const lines = text.split('\n');
     const limit = filter.limit ?? 200;
-    for (let i = lines.length - 1; i >= 0 && out.length < limit; i--) {
-      const line = lines[i];
-      if (!line) continue;
+    let skip = filter.offset ?? 0;
+    const entries: AuditEntry[] = [];
+    for await (const line of readLinesBackwards(this.file)) {
       let entry: AuditEntry;
       try {
         entry = JSON.parse(line) as AuditEntry;
@@ -60,18 +64,24 @@ export class AuditLog {
       }
       if (filter.user && entry.user !== filter.user) continue;
       if (filter.action && entry.action !== filter.action) continue;
-      out.push(entry);
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      if (entries.length === limit) return { entries, hasMore: true };
+      entries.push(entry);
     }
-    return out;
+    return { entries, hasMore: false };
   }
 
-  async readAll(): Promise<string> {
+  /** Streams the whole file to `out` (an HTTP response) without holding it in memory. */
+  async exportTo(out: NodeJS.WritableStream): Promise<void> {
     await this.writes.idle();
     try {
-      return await readFile(this.file, 'utf8');
+      await pipeline(createReadStream(this.file), out);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
-      throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      out.end();
     }
   }
 

@@ -24,6 +24,8 @@ export interface ServerContext {
   health(): Promise<HealthInfo>;
   /** Disconnects the sockets opened with this session (logout). */
   endSocketSession(sid: string): void;
+  /** Disconnects the sockets of users removed, re-passworded or given another role since they connected. */
+  closeStaleSockets(): void;
 }
 
 /** The signed-in user of a session cookie, or undefined (bad signature, expired, logged out, user removed). */

@@ -1,6 +1,7 @@
 /**
- * Conversations per user: in memory, replayed from `<dataDir>/conversations/<user>.jsonl` (append-only lines
- * `{type:'turn'|'feedback'|'delete', ...}`) the first time a user is seen.
+ * Conversations per user, on disk in `<dataDir>/conversations/<user>.jsonl` (append-only lines
+ * `{type:'turn'|'feedback'|'delete', ...}`), with the recently used users' conversations cached in memory
+ * (least recently used dropped past a budget of turns, replayed from disk when needed again).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +12,8 @@ import { AppendBatcher } from './fs-util.js';
 /** Earlier turns passed to the answer for follow-up questions; more only dilutes retrieval. */
 export const HISTORY_TURNS = 4;
 const TITLE_CHARS = 30;
+/** Turns kept in memory over all cached users; an answer with its citations is a few KB. */
+export const DEFAULT_CACHED_TURNS = 5000;
 
 type Line =
   | { type: 'turn'; conversationId: string; turn: ConversationTurnRecord }
@@ -31,8 +34,16 @@ export class ConversationStore {
   private readonly writes = new AppendBatcher();
   private readonly dir: string;
 
-  constructor(dataDir: string) {
+  constructor(
+    dataDir: string,
+    private readonly maxCachedTurns = DEFAULT_CACHED_TURNS,
+  ) {
     this.dir = path.join(dataDir, 'conversations');
+  }
+
+  /** Users whose conversations are in memory now, least recently used first (for tests and diagnostics). */
+  cachedUsers(): string[] {
+    return [...this.byUser.keys()];
   }
 
   async list(user: string): Promise<ConversationSummary[]> {
@@ -102,20 +113,47 @@ export class ConversationStore {
 
   private load(user: string): Promise<Map<string, Conversation>> {
     const cached = this.byUser.get(user);
-    if (cached) return Promise.resolve(cached);
+    if (cached) {
+      // Re-insert: Map order is the LRU order.
+      this.byUser.delete(user);
+      this.byUser.set(user, cached);
+      this.evict(user);
+      return Promise.resolve(cached);
+    }
     let pending = this.loading.get(user);
     if (!pending) {
-      pending = this.readFromDisk(user).then((convs) => {
-        this.byUser.set(user, convs);
-        this.loading.delete(user);
-        return convs;
-      });
+      pending = this.readFromDisk(user).then(
+        (convs) => {
+          this.byUser.set(user, convs);
+          this.loading.delete(user);
+          this.evict(user);
+          return convs;
+        },
+        (e: unknown) => {
+          this.loading.delete(user);
+          throw e;
+        },
+      );
       this.loading.set(user, pending);
     }
     return pending;
   }
 
+  /** Drops least recently used users until the cached turns fit the budget; `current` always stays. */
+  private evict(current: string): void {
+    let turns = 0;
+    for (const convs of this.byUser.values()) for (const c of convs.values()) turns += c.messages.length;
+    for (const [user, convs] of this.byUser) {
+      if (turns <= this.maxCachedTurns) break;
+      if (user === current) continue;
+      for (const c of convs.values()) turns -= c.messages.length;
+      this.byUser.delete(user);
+    }
+  }
+
   private async readFromDisk(user: string): Promise<Map<string, Conversation>> {
+    // Every change of a dropped user is on disk once pending appends finish.
+    await this.writes.idle();
     const convs = new Map<string, Conversation>();
     let text = '';
     try {

@@ -56,7 +56,11 @@ export interface AnswerErrorEvent {
   error: WireError;
 }
 
-export type IngestJobKind = 'upload' | 'replace' | 'reindex' | 'metadata';
+/**
+ * `reimport`: parse every stored original again (POST /api/reimport); `reindex` is the same job started through
+ * the old route name, kept for older UIs. Re-embedding without re-parsing is `yingji reindex` (CLI).
+ */
+export type IngestJobKind = 'upload' | 'replace' | 'reimport' | 'reindex' | 'metadata';
 
 /** Progress of a background ingestion job; `progress.phase === 'done'` (or `error`) ends it. */
 export interface IngestProgressEvent {
@@ -98,6 +102,12 @@ export interface HealthInfo {
     reason?: string;
   };
   index: { documents: number; chunks: number };
+}
+
+/** What /api/health tells a caller without a session: up, and whether answers come from the model. */
+export interface PublicHealthInfo {
+  status: 'ok';
+  llm: { mode: 'llm' | 'extractive' };
 }
 
 export interface SearchResponse {

@@ -98,7 +98,9 @@ export function parseMetadata(raw: unknown): Partial<DocMetadata> | undefined {
         break;
       case 'issuedDate':
       case 'effectiveDate':
-        if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new AppError('INVALID_REQUEST', `${key} 须为 YYYY-MM-DD 格式的日期。`);
+        if (typeof v !== 'string' || !isCalendarDate(v)) {
+          throw new AppError('INVALID_REQUEST', `${key} 须为真实存在的日期，格式 YYYY-MM-DD（例如 2024-06-01），收到 ${String(v).slice(0, 40)}。`);
+        }
         out[key] = v;
         break;
       default:
@@ -106,4 +108,13 @@ export function parseMetadata(raw: unknown): Partial<DocMetadata> | undefined {
     }
   }
   return Object.keys(out).length ? out : undefined;
+}
+
+/** True for a YYYY-MM-DD string naming a real day (2024-02-29 yes, 2025-02-29 and 2025-13-99 no). */
+export function isCalendarDate(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corpusPath } from '../support/knowledge.js';
-import { ADMIN_PASSWORD, startTestServer, type TestServer } from './server-harness.js';
+import { ADMIN_PASSWORD, SEED_FILES, startTestServer, type TestServer } from './server-harness.js';
 
 describe('auth and roles over the real server', () => {
   let server: TestServer;
@@ -11,8 +10,8 @@ describe('auth and roles over the real server', () => {
   let trainer: string;
 
   beforeAll(async () => {
-    server = await startTestServer([corpusPath('regulations', 'work-accident-emergency-reg.md')], {
-      loginRateLimit: { maxFailures: 3, windowMs: 60_000 },
+    server = await startTestServer([SEED_FILES.confinedSpace], {
+      loginRateLimit: { freeFailures: 3, baseDelayMs: 60_000, maxDelayMs: 60_000, forgetAfterMs: 60_000 },
     });
     admin = await server.login('admin', ADMIN_PASSWORD);
     officer = await server.userCookie('zhangsan', 'officer');
@@ -23,7 +22,8 @@ describe('auth and roles over the real server', () => {
   it('serves health without a session and without secrets', async () => {
     const res = await server.api('/api/health');
     expect(res.status).toBe(200);
-    const body = await res.json();
+    expect(await res.json()).toEqual({ status: 'ok', llm: { mode: 'extractive' } });
+    const body = await (await server.api('/api/health', { cookie: officer })).json();
     expect(body.llm.mode).toBe('extractive');
     expect(body.index.documents).toBe(1);
     expect(body.index.chunks).toBeGreaterThan(0);
@@ -38,12 +38,12 @@ describe('auth and roles over the real server', () => {
     }
   });
 
-  it('sets an HttpOnly SameSite=Lax signed session cookie and stores only bcrypt hashes', async () => {
+  it('sets an HttpOnly SameSite=Strict signed session cookie and stores only bcrypt hashes', async () => {
     const res = await server.api('/api/login', { method: 'POST', json: { username: 'admin', password: ADMIN_PASSWORD } });
     const cookie = res.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/^yingji_session=/);
     expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).toMatch(/SameSite=Strict/);
     const users = await readFile(path.join(server.dir, 'users.json'), 'utf8');
     expect(users).not.toContain(ADMIN_PASSWORD);
     expect(users).toMatch(/\$2[aby]\$10\$/);
@@ -83,7 +83,7 @@ describe('auth and roles over the real server', () => {
     expect(detail.chunks.some((c: { articleLabel?: string }) => c.articleLabel === '第一条')).toBe(true);
     const file = await server.api(detail.fileUrl, { cookie: trainer });
     expect(file.status).toBe(200);
-    expect(await file.text()).toContain('生产安全事故应急条例');
+    expect(await file.text()).toContain('有限空间作业事故应急处置规程');
     expect((await server.api(`/api/documents/${docs[0].id}`, { method: 'DELETE', cookie: trainer })).status).toBe(403);
   });
 

@@ -8,20 +8,15 @@ import type {
   AnswerSourcesEvent,
 } from '../../src/server/events.js';
 import { startOllamaServer, type OllamaTestServer } from '../support/ollama-server.js';
-import { corpusPath } from '../support/knowledge.js';
-import { ADMIN_PASSWORD, startTestServer, type ClientSocket, type TestServer } from './server-harness.js';
+import { ADMIN_PASSWORD, SEED_FILES, startTestServer, type ClientSocket, type TestServer } from './server-harness.js';
 
-const CORPUS = [
-  corpusPath('regulations', 'work-accident-emergency-reg.md'),
-  corpusPath('regulations', 'work-safety-law.md'),
-  corpusPath('regulations', 'emergency-response-law.md'),
-];
-const QUESTION = '生产经营单位应当如何制定生产安全事故应急救援预案？';
+const CORPUS = [SEED_FILES.confinedSpace, SEED_FILES.flood, SEED_FILES.hazchem];
+const QUESTION = '有限空间作业人员晕倒后，监护人员应当如何报告？';
 
 /** A long reply streamed slowly, so it is still running when the test stops it or drops the connection. */
 const slowReply = () => ({
   thinking: ['先查条例。'],
-  content: Array.from({ length: 300 }, (_, i) => `第${i}点，应当制定预案[1]。\n`),
+  content: Array.from({ length: 300 }, (_, i) => `第${i}点，应当立即报告[1]。\n`),
   delayMs: 100,
 });
 
@@ -81,7 +76,7 @@ describe('chat over socket.io in extractive mode (no model reachable)', () => {
     expect(done?.conversationId).toBe('conv-1');
     expect(done?.result.mode).toBe('extractive');
     expect(c.sources?.citations.length).toBeGreaterThan(0);
-    expect(c.sources?.citations.some((s) => s.title.includes('生产安全事故应急条例'))).toBe(true);
+    expect(c.sources?.citations.some((s) => s.title.includes('有限空间作业事故应急处置规程'))).toBe(true);
     expect(c.deltas.length).toBeGreaterThan(0);
     expect(done?.result.answer.length).toBeGreaterThan(0);
   });
@@ -93,10 +88,10 @@ describe('chat over socket.io in extractive mode (no model reachable)', () => {
 
   it('keeps the conversation per user, on disk, and passes it on for follow-ups', async () => {
     const c = collect(socket, 'req-2');
-    await socket.emitWithAck('chat:ask', { requestId: 'req-2', conversationId: 'conv-1', question: '那应急预案多久演练一次？' });
+    await socket.emitWithAck('chat:ask', { requestId: 'req-2', conversationId: 'conv-1', question: '那单位主要负责人多久内向应急管理部门报告？' });
     expect((await c.ended).done).toBeDefined();
     const list = await (await server.api('/api/conversations', { cookie: officer })).json();
-    expect(list).toEqual([expect.objectContaining({ id: 'conv-1', turns: 2, title: expect.stringContaining('生产经营单位') })]);
+    expect(list).toEqual([expect.objectContaining({ id: 'conv-1', turns: 2, title: expect.stringContaining('有限空间') })]);
     const conv = await (await server.api('/api/conversations/conv-1', { cookie: officer })).json();
     expect(conv.messages.map((m: { requestId: string }) => m.requestId)).toEqual(['req-1', 'req-2']);
     const onDisk = await readFile(path.join(server.dir, 'conversations', 'duty1.jsonl'), 'utf8');
@@ -117,10 +112,10 @@ describe('chat over socket.io in extractive mode (no model reachable)', () => {
   });
 
   it('records questions, sources, mode and feedback in the audit log', async () => {
-    const fb = await server.api('/api/feedback', { method: 'POST', cookie: officer, json: { requestId: 'req-1', rating: 'down', comment: '没有提到演练频次' } });
+    const fb = await server.api('/api/feedback', { method: 'POST', cookie: officer, json: { requestId: 'req-1', rating: 'down', comment: '没有提到报告时限' } });
     expect(fb.status).toBe(200);
     const conv = await (await server.api('/api/conversations/conv-1', { cookie: officer })).json();
-    expect(conv.messages[0].feedback).toEqual({ rating: 'down', comment: '没有提到演练频次' });
+    expect(conv.messages[0].feedback).toEqual({ rating: 'down', comment: '没有提到报告时限' });
     const admin = await server.login('admin', ADMIN_PASSWORD);
     const entries = await (await server.api('/api/audit?limit=50', { cookie: admin })).json();
     const ask = entries.find((e: { action: string; requestId?: string }) => e.action === 'ask' && e.requestId === 'req-1');
@@ -130,7 +125,7 @@ describe('chat over socket.io in extractive mode (no model reachable)', () => {
   });
 
   it('searches with k', async () => {
-    const res = await server.api(`/api/search?q=${encodeURIComponent('应急救援预案 演练')}&k=2`, { cookie: officer });
+    const res = await server.api(`/api/search?q=${encodeURIComponent('有限空间 通风 检测')}&k=2`, { cookie: officer });
     const body = await res.json();
     expect(body.hits).toHaveLength(2);
     expect(body.hits[0]).toEqual(expect.objectContaining({ title: expect.any(String), locator: expect.any(String), text: expect.any(String) }));
@@ -154,15 +149,15 @@ describe('chat with a streaming model behind the Ollama protocol', () => {
   });
 
   it('forwards reasoning and answer deltas, and reports the model online', async () => {
-    ollama.scriptChat({ thinking: ['先找', '依据。'], content: ['生产经营单位应当', '制定应急救援预案[1]。'] });
+    ollama.scriptChat({ thinking: ['先找', '依据。'], content: ['监护人员应当', '立即呼救并在5分钟内报告[1]。'] });
     const socket = await server.socket(cookie);
     const c = collect(socket, 'llm-1');
     await socket.emitWithAck('chat:ask', { requestId: 'llm-1', conversationId: 'c-llm', question: QUESTION });
     const { done } = await c.ended;
     expect(done?.result.mode).toBe('llm');
     expect(c.reasoning.map((d) => d.delta).join('')).toContain('依据');
-    expect(c.deltas.map((d) => d.delta).join('')).toContain('制定应急救援预案');
-    const health = await (await server.api('/api/health')).json();
+    expect(c.deltas.map((d) => d.delta).join('')).toContain('5分钟内报告');
+    const health = await (await server.api('/api/health', { cookie })).json();
     expect(health.llm).toMatchObject({ mode: 'llm', model: 'deepseek-r1:7b' });
     socket.disconnect();
   });

@@ -2,11 +2,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestProgressEvent } from '../../src/server/events.js';
-import { corpusPath } from '../support/knowledge.js';
-import { ADMIN_PASSWORD, startTestServer, type ClientSocket, type TestServer } from './server-harness.js';
+import { ADMIN_PASSWORD, SEED_FILES, startTestServer, type ClientSocket, type TestServer } from './server-harness.js';
 
-const DOCX = corpusPath('fixtures', 'work-accident-emergency-reg.docx');
-const PDF = corpusPath('fixtures', 'emergency-response-law.pdf');
+const DOCX = SEED_FILES.dutyDocx;
+const DOCX_NAME = 'duty-handbook-sample.docx';
+/** The start of a PDF: what the content check looks at. */
+const PDF_BYTES = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n');
 
 describe('document management over the real server', () => {
   let server: TestServer;
@@ -32,7 +33,7 @@ describe('document management over the real server', () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer([corpusPath('regulations', 'work-safety-law.md')], { env: { MAX_UPLOAD_MB: '1' } });
+    server = await startTestServer([SEED_FILES.confinedSpace], { env: { MAX_UPLOAD_MB: '1' } });
     admin = await server.login('admin', ADMIN_PASSWORD);
     socket = await server.socket(admin);
     socket.on('ingest:progress', (e) => {
@@ -45,23 +46,23 @@ describe('document management over the real server', () => {
   afterAll(() => server?.close());
 
   it('uploads a DOCX, reports progress per file, and its content becomes answerable', async () => {
-    const res = await upload([{ name: 'work-accident-emergency-reg.docx', bytes: await readFile(DOCX) }]);
+    const res = await upload([{ name: DOCX_NAME, bytes: await readFile(DOCX) }]);
     expect(res.status).toBe(202);
     const { jobId, files } = await res.json();
-    expect(files).toEqual([{ file: 'work-accident-emergency-reg.docx', storedName: 'work-accident-emergency-reg.docx' }]);
+    expect(files).toEqual([{ file: DOCX_NAME, storedName: DOCX_NAME }]);
     // Queries keep being answered while the upload is processed.
-    expect((await server.api('/api/search?q=安全生产', { cookie: admin })).status).toBe(200);
+    expect((await server.api('/api/search?q=有限空间', { cookie: admin })).status).toBe(200);
     const done = await jobDone(jobId);
     expect(done.error).toBeUndefined();
-    expect(done.outcomes).toEqual([expect.objectContaining({ file: 'work-accident-emergency-reg.docx', status: 'added' })]);
+    expect(done.outcomes).toEqual([expect.objectContaining({ file: DOCX_NAME, status: 'added' })]);
     expect(seen.some((e) => e.jobId === jobId && e.progress.phase === 'start')).toBe(true);
 
-    const result = await (await server.api('/api/ask', { method: 'POST', cookie: admin, json: { question: '生产安全事故应急救援预案应当多久演练一次？' } })).json();
-    expect(result.citations.some((c: { source: string }) => c.source === 'work-accident-emergency-reg.docx')).toBe(true);
+    const result = await (await server.api('/api/ask', { method: 'POST', cookie: admin, json: { question: '接到死亡1人以上事件报告的，值班员应当在多长时间内电话报告值班长？' } })).json();
+    expect(result.citations.some((c: { source: string }) => c.source === DOCX_NAME)).toBe(true);
 
     const docs = await (await server.api('/api/documents', { cookie: admin })).json();
-    const doc = docs.find((d: { source: string }) => d.source === 'work-accident-emergency-reg.docx');
-    expect(doc).toMatchObject({ status: 'indexed', sourceKey: 'upload:work-accident-emergency-reg.docx' });
+    const doc = docs.find((d: { source: string }) => d.source === DOCX_NAME);
+    expect(doc).toMatchObject({ status: 'indexed', sourceKey: `upload:${DOCX_NAME}` });
     const file = await server.api(`/api/documents/${doc.id}/file`, { cookie: admin });
     expect(file.headers.get('content-type')).toContain('wordprocessingml');
     expect(Buffer.from(await file.arrayBuffer()).equals(await readFile(DOCX))).toBe(true);
@@ -74,7 +75,7 @@ describe('document management over the real server', () => {
   });
 
   it('checks the type by content, not by name, and reports failures per file', async () => {
-    const pdfAsDocx = await upload([{ name: 'renamed.docx', bytes: await readFile(PDF) }]);
+    const pdfAsDocx = await upload([{ name: 'renamed.docx', bytes: PDF_BYTES }]);
     expect(pdfAsDocx.status).toBe(415);
     expect(await pdfAsDocx.json()).toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE' });
 
@@ -138,22 +139,22 @@ describe('document management over the real server', () => {
     expect(search.hits.every((h: { docId: string }) => h.docId !== doc.id)).toBe(true);
   });
 
-  it('reindexes every document in the background', async () => {
-    const before = await (await server.api('/api/health')).json();
-    const res = await server.api('/api/reindex', { method: 'POST', cookie: admin });
+  it('re-imports every document in the background', async () => {
+    const before = await (await server.api('/api/health', { cookie: admin })).json();
+    const res = await server.api('/api/reimport', { method: 'POST', cookie: admin });
     expect(res.status).toBe(202);
     const { jobId, documents } = await res.json();
     expect(documents).toBe(before.index.documents);
     const done = await jobDone(jobId);
     expect(done.error).toBeUndefined();
     expect(done.outcomes.every((o) => o.status === 'replaced')).toBe(true);
-    const after = await (await server.api('/api/health')).json();
+    const after = await (await server.api('/api/health', { cookie: admin })).json();
     expect(after.index).toEqual(before.index);
   });
 
   it('audits uploads, replacements and deletions', async () => {
     const lines = (await (await server.api('/api/audit?format=jsonl', { cookie: admin })).text()).trim().split('\n').map((l) => JSON.parse(l));
     const actions = new Set(lines.filter((l) => l.user === 'admin').map((l) => l.action));
-    for (const a of ['upload', 'metadata', 'replace', 'delete', 'reindex', 'ingest_done']) expect(actions.has(a), a).toBe(true);
+    for (const a of ['upload', 'metadata', 'replace', 'delete', 'reimport', 'ingest_done']) expect(actions.has(a), a).toBe(true);
   });
 });

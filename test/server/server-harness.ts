@@ -1,9 +1,21 @@
-/** Starts the real server on a random port over a real knowledge base built from corpus files. */
+/** Starts the real server on a random port over a real knowledge base built from real files (seeds/ by default). */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
+import { openServices } from '../../src/main.js';
 import type { RateLimitOptions } from '../../src/server/auth/rate-limit.js';
 import { createApp, type App } from '../../src/server/app.js';
 import type { ClientToServerEvents, Role, ServerToClientEvents } from '../../src/server/events.js';
 import { createTestKnowledgeBase } from '../support/knowledge.js';
+import { SEEDS_DIR } from '../support/paths.js';
+
+/** The project's own sample documents: what `npm test` may rely on. */
+export const SEED_FILES = {
+  confinedSpace: path.join(SEEDS_DIR, 'confined-space-procedure-sample.md'),
+  flood: path.join(SEEDS_DIR, 'flood-typhoon-plan-sample.md'),
+  hazchem: path.join(SEEDS_DIR, 'hazchem-leak-card-sample.md'),
+  dutyDocx: path.join(SEEDS_DIR, 'duty-handbook-sample.docx'),
+};
 
 export const ADMIN_PASSWORD = 'admin-test-密码-123';
 
@@ -19,7 +31,11 @@ export interface TestServer {
   /** Creates a user through the store and logs in as it. */
   userCookie(username: string, role: Role): Promise<string>;
   api(path: string, init?: RequestInit & { cookie?: string; json?: unknown }): Promise<Response>;
-  socket(cookie?: string): Promise<ClientSocket>;
+  socket(cookie?: string, extraHeaders?: Record<string, string>): Promise<ClientSocket>;
+  /** Server log lines so far. */
+  logs: string[];
+  /** Stops the server and the knowledge base, then starts both again on the same folder (a new port). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,14 +45,17 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const knowledge = await createTestKnowledgeBase(corpusFiles, { YINGJI_ADMIN_PASSWORD: ADMIN_PASSWORD, ...options.env });
   const logs: string[] = [];
-  const app = await createApp({
-    services: knowledge.services,
-    port: 0,
-    host: '127.0.0.1',
-    webDistDir: 'webDistDir' in options ? options.webDistDir : null,
-    loginRateLimit: options.loginRateLimit,
-    log: (line) => logs.push(line),
-  });
+  let services = knowledge.services;
+  const start = () =>
+    createApp({
+      services,
+      port: 0,
+      host: '127.0.0.1',
+      webDistDir: 'webDistDir' in options ? options.webDistDir : null,
+      loginRateLimit: options.loginRateLimit,
+      log: (line) => logs.push(line),
+    });
+  let app = await start();
   const sockets: ClientSocket[] = [];
 
   const api: TestServer['api'] = (path, init = {}) => {
@@ -57,11 +76,20 @@ export async function startTestServer(
     return setCookie.split(';')[0];
   };
 
-  return {
+  const server: TestServer = {
     app,
     url: app.url,
     dir: knowledge.dir,
     kb: knowledge.services.kb,
+    logs,
+    async restart() {
+      for (const s of sockets) s.disconnect();
+      await app.close();
+      await services.close();
+      services = await openServices(knowledge.config);
+      app = await start();
+      Object.assign(server, { app, url: app.url, kb: services.kb });
+    },
     login,
     async userCookie(username, role) {
       const password = `${username}-password-1`;
@@ -69,10 +97,10 @@ export async function startTestServer(
       return login(username, password);
     },
     api,
-    socket(cookie) {
+    socket(cookie, extraHeaders = {}) {
       const socket: ClientSocket = connect(app.url, {
         transports: ['websocket'],
-        extraHeaders: cookie ? { cookie } : {},
+        extraHeaders: { ...(cookie ? { cookie } : {}), ...extraHeaders },
         reconnection: false,
         forceNew: true,
       });
@@ -86,7 +114,13 @@ export async function startTestServer(
       for (const s of sockets) s.disconnect();
       await app.close();
       if (logs.length) process.stderr.write(logs.join('\n') + '\n');
-      await knowledge.cleanup();
+      if (services === knowledge.services) {
+        await knowledge.cleanup();
+      } else {
+        await services.close();
+        await rm(knowledge.dir, { recursive: true, force: true });
+      }
     },
   };
+  return server;
 }

@@ -1,11 +1,14 @@
 /**
  * Stateless sessions in a signed cookie (HMAC-SHA256). The role is looked up on every request, so removing
  * a user or changing a role takes effect at once; logout and password changes void older cookies.
+ * Logged-out session ids are kept in `<dataDir>/revoked-sessions.json` until they expire, so a restart
+ * does not bring a logged-out cookie back to life.
  */
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { replaceFileAtomically } from '../../index/generation-store.js';
+import { SerialQueue } from '../fs-util.js';
 
 export const SESSION_COOKIE = 'yingji_session';
 /** One long duty shift plus handover. */
@@ -37,11 +40,37 @@ export async function loadSessionSecret(dataDir: string, configured: string): Pr
   return secret;
 }
 
-export class SessionSigner {
-  /** sid → expiry (ms); cleared as they expire. In memory: a restart forgets logouts older than the restart. */
-  private readonly revoked = new Map<string, number>();
+const REVOKED_FILE = 'revoked-sessions.json';
 
-  constructor(private readonly secret: string) {}
+export class SessionSigner {
+  private readonly writes = new SerialQueue();
+
+  /** `revoked`: sid → expiry (ms); `file`: where revocations persist (none: memory only). */
+  constructor(
+    private readonly secret: string,
+    private readonly revoked = new Map<string, number>(),
+    private readonly file?: string,
+  ) {}
+
+  /** A signer whose logouts survive restarts. @throws the file system error when the file is unreadable. */
+  static async open(dataDir: string, secret: string): Promise<SessionSigner> {
+    const file = path.join(dataDir, REVOKED_FILE);
+    const revoked = new Map<string, number>();
+    let text = '';
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    const now = Date.now();
+    try {
+      const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      for (const [sid, exp] of Object.entries(parsed)) if (typeof exp === 'number' && exp > now) revoked.set(sid, exp);
+    } catch {
+      // A damaged file cannot be half-written (it is replaced atomically); treat unreadable content as none.
+    }
+    return new SessionSigner(secret, revoked, file);
+  }
 
   issue(username: string): { value: string; payload: SessionPayload } {
     const now = Date.now();
@@ -70,10 +99,15 @@ export class SessionSigner {
     return payload;
   }
 
-  revoke(payload: SessionPayload): void {
+  /** Voids one session; resolves when the revocation is on disk. */
+  async revoke(payload: SessionPayload): Promise<void> {
     const now = Date.now();
     for (const [sid, exp] of this.revoked) if (exp <= now) this.revoked.delete(sid);
     this.revoked.set(payload.sid, payload.exp);
+    const file = this.file;
+    if (!file) return;
+    const body = JSON.stringify(Object.fromEntries(this.revoked)) + '\n';
+    await this.writes.run(() => replaceFileAtomically(file, body, 0o600));
   }
 
   private sign(body: string): string {
@@ -98,13 +132,16 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** Set-Cookie value: HttpOnly, SameSite=Lax, Secure when served over HTTPS. */
+/**
+ * Set-Cookie value: HttpOnly, SameSite=Strict, Secure when served over HTTPS. Strict costs nothing here (the
+ * UI's HTML needs no cookie; its API calls are same-site) and keeps the cookie off every cross-site request.
+ */
 export function sessionCookie(value: string, options: { secure: boolean; maxAgeMs: number }): string {
   const parts = [
     `${SESSION_COOKIE}=${encodeURIComponent(value)}`,
     'Path=/',
     'HttpOnly',
-    'SameSite=Lax',
+    'SameSite=Strict',
     `Max-Age=${Math.floor(options.maxAgeMs / 1000)}`,
   ];
   if (options.secure) parts.push('Secure');

@@ -46,16 +46,18 @@ export class UserStore {
     return store;
   }
 
-  /** Rereads users.json when another process (the `yingji user` command) changed it. */
-  async reloadIfChanged(): Promise<void> {
+  /** Rereads users.json when another process (the `yingji user` command) changed it. @returns true when reread. */
+  async reloadIfChanged(): Promise<boolean> {
     await this.writes.idle();
     let mtimeMs = 0;
     try {
       mtimeMs = (await stat(this.file)).mtimeMs;
     } catch {
-      return;
+      return false;
     }
-    if (mtimeMs !== this.loadedMtimeMs) await this.reload();
+    if (mtimeMs === this.loadedMtimeMs) return false;
+    await this.reload();
+    return true;
   }
 
   async reload(): Promise<void> {
@@ -146,14 +148,29 @@ export class UserStore {
   }
 
   /**
-   * Creates the first admin (`admin`) when there are no users: with `password`, or a generated one.
-   * @returns the generated password (to print once), or null when nothing was generated.
+   * Creates the admin account `admin` when no admin exists (even if other accounts were added before the
+   * first start), with `password` or a generated one. Never changes an existing account.
+   * @returns the generated password (to print once), and `notice`: what to tell the operator at start-up
+   *   when YINGJI_ADMIN_PASSWORD was not used or no admin could be created.
    */
-  async ensureAdmin(password: string): Promise<{ created: boolean; generatedPassword: string | null }> {
-    if (this.users.size > 0) return { created: false, generatedPassword: null };
+  async ensureAdmin(password: string): Promise<{ created: boolean; generatedPassword: string | null; notice?: string }> {
+    if (this.adminCount() > 0) {
+      const notice = password
+        ? 'YINGJI_ADMIN_PASSWORD 已忽略：已有管理员账号，此设置只在还没有管理员时用于创建 admin；修改密码请用 yingji user passwd <用户名>。'
+        : undefined;
+      return { created: false, generatedPassword: null, notice };
+    }
+    if (this.users.has('admin')) {
+      return {
+        created: false,
+        generatedPassword: null,
+        notice: '没有任何管理员账号，且用户名 admin 已被非管理员账号占用，未自动创建管理员；请运行 yingji user add <新用户名> --role admin。',
+      };
+    }
     const generated = password ? null : randomBytes(9).toString('base64url');
     await this.add('admin', 'admin', password || (generated as string));
-    return { created: true, generatedPassword: generated };
+    const notice = this.users.size > 1 ? '已有其他账号但没有管理员，已创建管理员账号 admin。' : undefined;
+    return { created: true, generatedPassword: generated, notice };
   }
 
   private adminCount(): number {

@@ -6,6 +6,7 @@ import { ROLES, type Role } from '../events.js';
 import { currentUser, requireRole } from './auth-middleware.js';
 
 const MAX_AUDIT_ROWS = 2000;
+const MAX_AUDIT_OFFSET = 10_000_000;
 
 export function adminRoutes(ctx: ServerContext): Router {
   const router = Router();
@@ -13,16 +14,20 @@ export function adminRoutes(ctx: ServerContext): Router {
 
   router.get('/audit', async (req, res) => {
     if (req.query.format === 'jsonl') {
-      const text = await ctx.audit.readAll();
       const stamp = new Date().toISOString().slice(0, 10);
       res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="yingji-audit-${stamp}.jsonl"`);
-      res.send(text);
+      // Streamed: the log may be far larger than what the server should hold in memory.
+      await ctx.audit.exportTo(res);
       return;
     }
-    const limit = Math.min(Number(req.query.limit) || 200, MAX_AUDIT_ROWS);
+    const limit = Math.min(Math.max(1, Math.floor(Number(req.query.limit)) || 200), MAX_AUDIT_ROWS);
+    const offset = Math.min(Math.max(0, Math.floor(Number(req.query.offset)) || 0), MAX_AUDIT_OFFSET);
     const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
-    res.json(await ctx.audit.query({ user: str(req.query.user), action: str(req.query.action), limit }));
+    const page = await ctx.audit.query({ user: str(req.query.user), action: str(req.query.action), limit, offset });
+    // The body stays an array (older UIs); the next page's offset travels in a header.
+    if (page.hasMore) res.setHeader('X-Next-Offset', String(offset + page.entries.length));
+    res.json(page.entries);
   });
 
   router.get('/users', (_req, res) => {
@@ -43,6 +48,7 @@ export function adminRoutes(ctx: ServerContext): Router {
     const name = req.params.name as string;
     if (name === currentUser(res).username) throw new AppError('INVALID_REQUEST', '不能删除当前登录的账号。');
     await ctx.users.remove(name);
+    ctx.closeStaleSockets();
     await ctx.audit.record('user_remove', currentUser(res).username, { target: name });
     res.json({ ok: true });
   });
@@ -58,6 +64,7 @@ export function adminRoutes(ctx: ServerContext): Router {
       if (typeof body.password !== 'string') throw new AppError('INVALID_REQUEST', 'password 须为文字。');
       await ctx.users.setPassword(name, body.password);
     }
+    ctx.closeStaleSockets();
     await ctx.audit.record('user_passwd', currentUser(res).username, {
       target: name,
       role: body.role,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import { AppError, toAppError } from '../../core/errors.js';
 import type { SourceDoc } from '../../core/types.js';
@@ -35,6 +35,8 @@ export function documentRoutes(ctx: ServerContext): Router {
     limits: { fileSize: ctx.services.config.server.maxUploadBytes, files: MAX_FILES_PER_UPLOAD, fields: 20 },
     defParamCharset: 'utf8',
   });
+  const manyFiles = parseForm(upload.array('files', MAX_FILES_PER_UPLOAD));
+  const singleFile = parseForm(upload.single('file'));
   const browse = requireRole('trainer', 'admin');
   const admin = requireRole('admin');
 
@@ -65,7 +67,7 @@ export function documentRoutes(ctx: ServerContext): Router {
     res.sendFile(file);
   });
 
-  router.post('/documents', admin, upload.array('files', MAX_FILES_PER_UPLOAD), async (req, res) => {
+  router.post('/documents', admin, manyFiles, async (req, res) => {
     const user = currentUser(res);
     const files = (req.files as Express.Multer.File[] | undefined) ?? [];
     const cleanup = files.map((f) => f.path);
@@ -91,8 +93,10 @@ export function documentRoutes(ctx: ServerContext): Router {
         const first = rejected[0].error;
         throw new AppError(first.code as AppError['code'], first.message);
       }
-      const job = ctx.jobs.enqueue({ kind: 'upload', user: user.username, inputs: accepted, cleanup });
-      cleanup.length = 0; // the job owns the temporary files now
+      // A copy: the job owns the temporary files now and deletes them when it ends (emptying the array it
+      // was given, as before, left every upload in uploads-tmp/ for good).
+      const job = await ctx.jobs.enqueue({ kind: 'upload', user: user.username, inputs: accepted, cleanup: [...cleanup] });
+      cleanup.length = 0;
       const body: UploadAccepted & { rejected: typeof rejected } = {
         jobId: job.jobId,
         files: accepted.map((a) => ({ file: a.fileName, storedName: a.fileName })),
@@ -104,7 +108,7 @@ export function documentRoutes(ctx: ServerContext): Router {
     }
   });
 
-  router.put('/documents/:id', admin, upload.single('file'), async (req, res) => {
+  router.put('/documents/:id', admin, singleFile, async (req, res) => {
     const user = currentUser(res);
     const file = req.file;
     const cleanup = file ? [file.path] : [];
@@ -122,7 +126,7 @@ export function documentRoutes(ctx: ServerContext): Router {
         input = { sourceKey: doc.sourceKey, fileName: doc.source, path: storedPath(ctx, doc), metadata };
         await ctx.audit.record('metadata', user.username, { docId: doc.id, title: doc.title, metadata });
       }
-      const job = ctx.jobs.enqueue({ kind: file ? 'replace' : 'metadata', user: user.username, inputs: [input], cleanup });
+      const job = await ctx.jobs.enqueue({ kind: file ? 'replace' : 'metadata', user: user.username, inputs: [input], cleanup: [...cleanup] });
       cleanup.length = 0;
       res.status(202).json({ jobId: job.jobId, docId: doc.id });
     } finally {
@@ -137,7 +141,9 @@ export function documentRoutes(ctx: ServerContext): Router {
     res.json({ ok: true, docId: doc.id });
   });
 
-  router.post('/reindex', admin, async (_req, res) => {
+  // Re-import: parse every stored original again (new parser or chunker). Not to be confused with
+  // `yingji reindex`, which re-embeds without parsing. /reindex is the old name, kept for older UIs.
+  const reimport = (kind: 'reimport' | 'reindex') => async (_req: Request, res: Response) => {
     const user = currentUser(res);
     const docs = kb.listDocuments();
     const inputs: IngestInput[] = [];
@@ -149,10 +155,12 @@ export function documentRoutes(ctx: ServerContext): Router {
       }
       inputs.push({ sourceKey: doc.sourceKey, fileName: doc.source, path: storedPath(ctx, doc) });
     }
-    const job = ctx.jobs.enqueue({ kind: 'reindex', user: user.username, inputs, force: true });
-    await ctx.audit.record('reindex', user.username, { jobId: job.jobId, documents: inputs.length, skipped });
+    const job = await ctx.jobs.enqueue({ kind, user: user.username, inputs, force: true });
+    await ctx.audit.record('reimport', user.username, { jobId: job.jobId, documents: inputs.length, skipped });
     res.status(202).json({ jobId: job.jobId, documents: inputs.length, skipped });
-  });
+  };
+  router.post('/reimport', admin, reimport('reimport'));
+  router.post('/reindex', admin, reimport('reindex'));
 
   router.get('/jobs', admin, (_req, res) => {
     res.json(ctx.jobs.list());
@@ -174,6 +182,22 @@ function storedPath(ctx: ServerContext, doc: SourceDoc): string {
   const file = path.resolve(root, doc.storedFile);
   if (!file.startsWith(root + path.sep)) throw new AppError('FILE_NOT_FOUND', '原件路径无效。');
   return file;
+}
+
+/**
+ * Multer, with busboy's parse errors ("Malformed part header" for a NUL in a file name, a truncated form)
+ * turned into 400: they are the client's malformed request. File-system errors (a full disk) pass unchanged.
+ */
+function parseForm(middleware: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    void middleware(req, res, (err?: unknown) => {
+      if (!err || err instanceof multer.MulterError || err instanceof AppError) return next(err);
+      if (typeof (err as { code?: unknown }).code === 'string') return next(err);
+      next(
+        new AppError('INVALID_REQUEST', '上传的表单格式有误（例如文件名中含有控制字符，或表单不完整），请检查文件名后重新上传。', { cause: err }),
+      );
+    });
+  };
 }
 
 function bodyField(req: Request, name: string): unknown {

@@ -42,9 +42,11 @@ export function toHttpError(e: unknown, maxUploadBytes: number): AppError {
     }
     return new AppError('INVALID_REQUEST', `上传请求有误（${e.code}）：请用字段 files 上传文件。`, { cause: e });
   }
+  // A malformed percent-escape in the path (`/api/documents/%ZZ`) is the client's mistake, not ours.
+  if (e instanceof URIError) return new AppError('INVALID_REQUEST', '请求地址中有无效的百分号编码（%）。', { cause: e });
   const status = (e as { status?: unknown; type?: unknown } | null)?.status;
   const type = (e as { type?: unknown } | null)?.type;
-  if (type === 'entity.too.large') return new AppError('INVALID_REQUEST', '请求体太大。', { cause: e });
+  if (type === 'entity.too.large') return new AppError('LIMIT_EXCEEDED', '请求体太大，已拒绝。', { cause: e });
   if (typeof status === 'number' && status >= 400 && status < 500 && typeof type === 'string') {
     return new AppError('INVALID_REQUEST', '请求格式有误：请发送有效的 JSON。', { cause: e });
   }

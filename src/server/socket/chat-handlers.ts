@@ -11,10 +11,14 @@ import type { Ack, ClientToServerEvents, ServerToClientEvents, SessionUser } fro
 
 /** Answers one socket may have in flight; a duty officer asks one at a time, tabs may add a few. */
 const MAX_IN_FLIGHT_PER_SOCKET = 4;
+/** Sockets one session may hold open: many tabs, never hundreds. */
+export const MAX_SOCKETS_PER_SESSION = 20;
 
 export interface SocketData {
   user: SessionUser;
   sid: string;
+  /** When the session was issued (ms), to notice a later password change. */
+  iat: number;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -32,18 +36,32 @@ export function attachChatHandlers(io: ChatServer, ctx: ServerContext): void {
       next(err);
       return;
     }
+    const open = io.sockets.adapter.rooms.get(sessionRoom(resolved.session.sid))?.size ?? 0;
+    if (open >= MAX_SOCKETS_PER_SESSION) {
+      const err = new Error(`同一登录会话最多同时打开 ${MAX_SOCKETS_PER_SESSION} 个连接，请关闭多余的页面后重试。`) as Error & { data?: unknown };
+      err.data = { code: 'RATE_LIMITED', message: err.message };
+      next(err);
+      return;
+    }
     socket.data.user = resolved.user;
     socket.data.sid = resolved.session.sid;
+    socket.data.iat = resolved.session.iat;
+    // Joined here, not on 'connection', so the count above sees every accepted socket at once.
+    void socket.join(sessionRoom(resolved.session.sid));
     next();
   });
 
   io.on('connection', (socket: ChatSocket) => {
-    void socket.join(sessionRoom(socket.data.sid));
     if (socket.data.user.role === 'admin') void socket.join(ADMIN_ROOM);
     const inFlight = new Map<string, AbortController>();
 
     socket.on('chat:ask', (request, ack) =>
-      guard(ack, () => {
+      guard(ctx, 'chat:ask', ack, () => {
+        // users.json may have changed since the handshake (removal, new password, another role).
+        if (!socketStillValid(ctx, socket)) {
+          socket.disconnect(true);
+          throw new AppError('UNAUTHORIZED', '登录已失效，请重新登录。');
+        }
         validateAsk(request ?? {});
         if (typeof request.conversationId !== 'string') {
           throw new AppError('INVALID_REQUEST', 'conversationId 须为 1–64 位字母、数字、下划线或连字符。');
@@ -78,7 +96,7 @@ export function attachChatHandlers(io: ChatServer, ctx: ServerContext): void {
     );
 
     socket.on('chat:stop', (request, ack) =>
-      guard(ack, () => {
+      guard(ctx, 'chat:stop', ack, () => {
         const controller = typeof request?.requestId === 'string' ? inFlight.get(request.requestId) : undefined;
         controller?.abort();
         return { stopped: controller !== undefined };
@@ -92,13 +110,67 @@ export function attachChatHandlers(io: ChatServer, ctx: ServerContext): void {
   });
 }
 
-/** Runs a handler and answers its ack with `{ok, data}` or `{ok:false, error}`; unknown errors never leak. */
-function guard<T>(ack: ((res: Ack<T>) => void) | undefined, handler: () => T): void {
+/** True while the socket's user exists with the same role and no password change since its session began. */
+function socketStillValid(ctx: Pick<ServerContext, 'users'>, socket: ChatSocket): boolean {
+  const record = ctx.users.get(socket.data.user.username);
+  return !!record && record.role === socket.data.user.role && socket.data.iat >= Date.parse(record.passwordChangedAt);
+}
+
+/**
+ * Closes every socket whose user was removed, re-passworded or given another role since it connected
+ * (the client reconnects through the normal handshake, which then sees the current account).
+ * @returns how many sockets were closed.
+ */
+export function closeStaleSockets(io: ChatServer, ctx: Pick<ServerContext, 'users'>): number {
+  let closed = 0;
+  for (const socket of io.of('/').sockets.values()) {
+    if (socketStillValid(ctx, socket)) continue;
+    socket.leave(ADMIN_ROOM);
+    socket.disconnect(true);
+    closed++;
+  }
+  return closed;
+}
+
+/** Sends an admin-only event to the sockets whose user is an admin now (not merely at connection time). */
+export function emitToAdmins<E extends keyof ServerToClientEvents>(
+  io: ChatServer,
+  ctx: Pick<ServerContext, 'users'>,
+  event: E,
+  ...args: Parameters<ServerToClientEvents[E]>
+): void {
+  for (const id of io.sockets.adapter.rooms.get(ADMIN_ROOM) ?? []) {
+    const socket = io.of('/').sockets.get(id);
+    if (!socket) continue;
+    if (!socketStillValid(ctx, socket)) {
+      socket.leave(ADMIN_ROOM);
+      socket.disconnect(true);
+      continue;
+    }
+    socket.emit(event, ...args);
+  }
+}
+
+/**
+ * Runs a handler and answers its ack with `{ok, data}` or `{ok:false, error}`; unknown errors never leak to the
+ * client but are logged with their cause.
+ */
+export function guard<T>(
+  ctx: Pick<ServerContext, 'log'>,
+  event: string,
+  ack: ((res: Ack<T>) => void) | undefined,
+  handler: () => T,
+): void {
   let res: Ack<T>;
   try {
     res = { ok: true, data: handler() };
   } catch (e) {
-    res = { ok: false, error: toAppError(e).toJSON() };
+    const error = toAppError(e);
+    if (error.code === 'INTERNAL') {
+      const cause = error.cause ?? e;
+      ctx.log(`socket ${event} 失败：${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`);
+    }
+    res = { ok: false, error: error.toJSON() };
   }
   if (typeof ack === 'function') ack(res);
 }
