@@ -85,17 +85,17 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
       rewrite.error && rewrite.error.code !== 'LLM_TIMEOUT' ? rewrite.error : null;
     if (signal?.aborted) throw aborted();
 
-    // 2. Retrieval (with the question in legal terms as extra terms, when a model is known to be up).
-    const legalRewrite =
-      !modelDown && (config.queryRewriteMs ?? 0) > 0 && deps.status?.getLlmStatus().mode === 'llm'
-        ? await rewriteInLegalTerms({ question: rewrite.query, chatModel, timeoutMs: config.queryRewriteMs ?? 0, numCtx: config.numCtx, signal })
-        : undefined;
-    if (signal?.aborted) throw aborted();
+    // 2. Retrieval. When the passages found are weak and a model is known to be up, the question is rewritten in
+    // legal terms and searched again with those terms added (a strong first retrieval costs no model call).
     const retrievalStarted = performance.now();
-    const retrieval: RetrievalResult = await retriever.retrieve(rewrite.query, {
-      k: config.retrievalK,
-      ...(legalRewrite ? { alternativeQueries: [legalRewrite] } : {}),
-    });
+    let retrieval: RetrievalResult = await retriever.retrieve(rewrite.query, { k: config.retrievalK });
+    let legalRewrite: string | undefined;
+    const rewriteBudgetMs = config.queryRewriteMs ?? 0;
+    if (!modelDown && rewriteBudgetMs > 0 && isWeak(retrieval) && deps.status?.getLlmStatus().mode === 'llm') {
+      legalRewrite = await rewriteInLegalTerms({ question: rewrite.query, chatModel, timeoutMs: rewriteBudgetMs, numCtx: config.numCtx, signal });
+      if (signal?.aborted) throw aborted();
+      if (legalRewrite) retrieval = await retriever.retrieve(rewrite.query, { k: config.retrievalK, alternativeQueries: [legalRewrite] });
+    }
     const retrievalMs = Math.round(performance.now() - retrievalStarted);
     if (signal?.aborted) throw aborted();
 
@@ -273,6 +273,13 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
     if (signal?.aborted) throw aborted();
     throw toAppError(e);
   }
+}
+
+/** Below this top score (or without a solid basis) a retrieval is worth a second try with the legal rewrite. */
+const STRONG_TOP_SCORE = 0.5;
+
+function isWeak(r: RetrievalResult): boolean {
+  return r.basis !== 'solid' || (r.hits[0]?.score ?? 0) < STRONG_TOP_SCORE;
 }
 
 /** The model saying its sources do not state what was asked (资料中未载明…), or are unrelated to the question. */

@@ -108,10 +108,14 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       const keptFingerprints: Set<string>[] = [];
       const articleIds = new Set(articleChunks.map((c) => c.id));
       const termIdf = queryTermIdf(kb, analysis);
+      // Another wording of the question (the model's legal rewrite) may state what the passage covers.
+      const alternativeIdf = termIdfOf(kb, analysis.alternativeTerms ?? []);
+      const scoreOf = (doc: SourceDoc, chunk: Chunk, similarity: number) =>
+        Math.max(absoluteScore(termIdf, doc, chunk, similarity), alternativeIdf.size ? absoluteScore(alternativeIdf, doc, chunk, similarity) : 0);
       ranked = rerankByCoverage(ranked, tuning, (id, similarity) => {
         const chunk = kb.getChunk(id);
         const doc = chunk && kb.getDocument(chunk.docId);
-        return chunk && doc ? absoluteScore(termIdf, doc, chunk, similarity) : 0;
+        return chunk && doc ? scoreOf(doc, chunk, similarity) : 0;
       });
       for (const [chunkId, e] of ranked) {
         if (hits.length >= k) break;
@@ -122,7 +126,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         const fingerprint = bigramSet(chunk.text);
         if (keptFingerprints.some((f) => jaccard(f, fingerprint) > 0.85)) continue;
         keptFingerprints.push(fingerprint);
-        const score = articleIds.has(chunkId) ? 1 : absoluteScore(termIdf, doc, chunk, e.similarity);
+        const score = articleIds.has(chunkId) ? 1 : scoreOf(doc, chunk, e.similarity);
         hits.push({ chunk, doc, score, locator: formatLocator(chunk) });
       }
       // A question about a document the knowledge base does not hold has no basis here, however similar the words.
@@ -157,6 +161,7 @@ export function analyzeQuery(
   for (const t of tokenizeQuery(normalized)) {
     weights.set(t, Math.max(weights.get(t) ?? 0, 1));
   }
+  const alternativeTerms = [...new Set(alternativeQueries.flatMap((q) => tokenizeQuery(toHalfWidth(q))))];
   for (const phrase of [...expandQuery(normalized, synonyms), ...alternativeQueries.map((q) => toHalfWidth(q))]) {
     for (const t of tokenizeQuery(phrase)) {
       if (weights.has(t)) continue;
@@ -166,6 +171,7 @@ export function analyzeQuery(
   const analysis: QueryAnalysis = {
     original: query,
     terms: [...weights.entries()].map(([term, weight]) => ({ term, weight })),
+    ...(alternativeTerms.length ? { alternativeTerms } : {}),
   };
   const ref = parseArticleRef(normalized);
   if (ref && ref.docHint) {
@@ -241,10 +247,14 @@ function absoluteScore(termIdf: Map<string, number>, doc: SourceDoc, chunk: Chun
 
 /** IDF of the query's own (not expanded) terms that occur in the corpus. */
 function queryTermIdf(kb: KnowledgeBase, analysis: QueryAnalysis): Map<string, number> {
+  return termIdfOf(kb, analysis.terms.filter((t) => t.weight >= 1).map((t) => t.term));
+}
+
+/** IDF of those of `terms` that occur in the corpus. */
+function termIdfOf(kb: KnowledgeBase, terms: string[]): Map<string, number> {
   const n = Math.max(1, kb.chunkCount());
   const out = new Map<string, number>();
-  for (const { term, weight } of analysis.terms) {
-    if (weight < 1) continue;
+  for (const term of terms) {
     const df = kb.lexicalDocumentFrequency(term);
     if (df === 0) continue;
     out.set(term.toLowerCase(), Math.log(1 + (n - df + 0.5) / (df + 0.5)));

@@ -17,6 +17,8 @@ export interface QueryAnalysis {
   original: string;
   /** Weighted terms after synonym/abbreviation expansion. */
   terms: { term: string; weight: number }[];
+  /** Terms of RetrieveOptions.alternativeQueries: relevance may also be judged against them. */
+  alternativeTerms?: string[];
   /** Set when the query names an article, e.g. 安全生产法第二十一条. */
   /** Documents the query names in 《》 that the knowledge base does not hold. */
   missingDocuments?: string[];

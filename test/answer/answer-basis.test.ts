@@ -60,14 +60,14 @@ describe('basis level of answers', () => {
 
   it('searches the model rewrite in legal terms as extra terms when the model is up, and not when it is down', async () => {
     server.scriptChat({ content: ['有限空间作业人员出现异常情况后监护人员的报告时限'] }, { content: ['监护人员应当在5分钟内报告作业负责人[1]。'] });
-    const up = await collectAnswer(await deps(server.url, 2000), { question: '井下干活的人晕了，看着的人多久要报？' });
+    const up = await collectAnswer(await deps(server.url, 2000), { question: '坑里的师傅叫不应了咋办' });
     expect(up.legalRewrite).toBe('有限空间作业人员出现异常情况后监护人员的报告时限');
     expect(up.basis).toBe('solid');
     const [rewriteRequest] = server.chatRequests().slice(-2);
-    expect(rewriteRequest.messages[1].content).toBe('井下干活的人晕了，看着的人多久要报？');
+    expect(rewriteRequest.messages[1].content).toBe('坑里的师傅叫不应了咋办');
 
-    const down = await collectAnswer(await deps(await closedPortUrl(), 2000), { question: '井下干活的人晕了，看着的人多久要报？' });
+    const down = await collectAnswer(await deps(await closedPortUrl(), 2000), { question: '坑里的师傅叫不应了咋办' });
     expect(down.legalRewrite).toBeUndefined();
-    expect(down.mode).toBe('extractive');
+    expect(down.mode).toBe('no-basis');
   });
 });

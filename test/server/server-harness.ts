@@ -43,7 +43,8 @@ export async function startTestServer(
   corpusFiles: string[],
   options: { env?: Record<string, string>; loginRateLimit?: RateLimitOptions; webDistDir?: string | null } = {},
 ): Promise<TestServer> {
-  const knowledge = await createTestKnowledgeBase(corpusFiles, { YINGJI_ADMIN_PASSWORD: ADMIN_PASSWORD, ...options.env });
+  // Server tests script the model's replies one by one; the legal-terms rewrite would take one of them.
+  const knowledge = await createTestKnowledgeBase(corpusFiles, { YINGJI_ADMIN_PASSWORD: ADMIN_PASSWORD, QUERY_REWRITE_MS: '0', ...options.env });
   const logs: string[] = [];
   let services = knowledge.services;
   const start = () =>
