@@ -24,7 +24,7 @@ import path from 'node:path';
 import { AppError } from '../core/errors.js';
 import type { Chunk, SourceDoc } from '../core/types.js';
 import type { Embedder } from '../llm/embedder.js';
-import { tokenize } from '../llm/builtin/chinese-tokenizer.js';
+import { tokenize } from '../core/chinese-tokenizer.js';
 import { Bm25Index } from './bm25-index.js';
 import {
   GENERATION_MANIFEST,

@@ -17,7 +17,7 @@ import { link, mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
-import { writeFileDurably } from './generation-store.js';
+import { writeFileDurably } from '../core/durable-files.js';
 
 /** The lock file, relative to the knowledge folder. */
 export const WRITE_LOCK_FILE = 'index/write.lock';

@@ -5,7 +5,7 @@
 import { toHalfWidth } from '../core/chinese-text.js';
 import type { Chunk, Hit, SourceDoc } from '../core/types.js';
 import type { KnowledgeBase } from '../index/knowledge-base.js';
-import { bigramSet, jaccard, tokenizeQuery } from '../llm/builtin/chinese-tokenizer.js';
+import { bigramSet, jaccard, tokenizeQuery } from '../core/chinese-tokenizer.js';
 import { labelMatches, matchDocuments, parseArticleRef, type ArticleRef } from './article-ref.js';
 import { formatLocator } from './locator.js';
 import { expandQuery, loadSynonyms, type SynonymTable } from './synonyms.js';

@@ -6,7 +6,7 @@ import { isAppError } from '../../src/core/errors.js';
 import type { KnowledgeBase } from '../../src/index/knowledge-base.js';
 import { openKnowledgeBase, rebuildKnowledgeBase } from '../../src/index/open.js';
 import { createBuiltinEmbedder } from '../../src/llm/builtin/builtin-embedder.js';
-import { tokenize } from '../../src/llm/builtin/chinese-tokenizer.js';
+import { tokenize } from '../../src/core/chinese-tokenizer.js';
 import type { Embedder } from '../../src/llm/embedder.js';
 import { embedDoc, makeTempDir, regulationDocs, type TestDoc } from './corpus-docs.js';
 
