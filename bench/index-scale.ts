@@ -150,7 +150,7 @@ if (measureRecall) {
       .sort((a, b) => b.s - a.s)
       .slice(0, 10)
       .map((x) => x.id);
-    const approx = new Set(kb.searchVector(Array.from(qv), 10).map((h) => h.chunkId));
+    const approx = new Set(kb.searchVector(Array.from(qv), 10).map((h) => h.chunk.id));
     hits += exact.filter((id) => approx.has(id)).length;
     total += 10;
   }
