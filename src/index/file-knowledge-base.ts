@@ -5,14 +5,12 @@
  * a generation another process committed is loaded (and those changes replayed onto it), and a failed
  * commit rolls memory back to the committed state.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, isAppError, isDiskFull } from '../core/errors.js';
+import { AppError, isAppError } from '../core/errors.js';
 import type { Chunk, SourceDoc } from '../core/types.js';
 import type { Embedder } from '../llm/embedder.js';
 import {
-  CURRENT_FILE,
   createGenerationDir,
   loadCurrentGeneration,
   publicManifest,
@@ -20,20 +18,18 @@ import {
   readCurrentOrCorrupt,
   removeOtherGenerations,
   VECTORS_FILE,
+  watchCurrent,
   writeGenerationFiles,
-  type LoadedGeneration,
-  type LoadedIndexes,
 } from './generation-format.js';
-import { CHUNKER_SETTINGS, KNOWLEDGE_FORMAT_VERSION, type ChunkerSettings, type ChunkRef, type KnowledgeBase, type Manifest } from './knowledge-base.js';
-import { KnowledgeState, emptyState } from './knowledge-state.js';
+import { CHUNKER_SETTINGS, KNOWLEDGE_FORMAT_VERSION, type ChunkerSettings, type KnowledgeBase, type Manifest } from './knowledge-base.js';
+import { KnowledgeState, KnowledgeStateView, emptyState } from './knowledge-state.js';
+import { diskError, removeLeftovers, removeStrayOriginals } from './recovery.js';
 import { OriginalsStore } from './originals-store.js';
 import { ThreadedHnswIndex } from './threaded-hnsw-index.js';
-import { acquireWriteLock, liveLockHolder, tryAcquireWriteLock, type WriteLock } from './write-lock.js';
+import { acquireWriteLock, type WriteLock } from './write-lock.js';
 
 /** How long a writer waits for another process's write lock before KNOWLEDGE_BASE_BUSY (an ingest commits often). */
 export const WRITE_LOCK_WAIT_MS = 30_000;
-/** Coalesces the burst of events one commit makes (tmp write + rename of CURRENT). */
-const WATCH_DEBOUNCE_MS = 50;
 
 /** What open() needs besides the folder. */
 export interface FileKnowledgeBaseOptions {
@@ -48,10 +44,9 @@ export interface FileKnowledgeBaseOptions {
 /** A change made without the write lock, kept until commit so it can be replayed onto a newer generation. */
 type Change = (state: KnowledgeState) => string | undefined;
 
-export class FileKnowledgeBase implements KnowledgeBase {
+export class FileKnowledgeBase extends KnowledgeStateView implements KnowledgeBase {
   readonly dir: string;
   readonly embedder: Embedder;
-  private state: KnowledgeState;
   private manifestValue: Manifest;
   private readonly originals: OriginalsStore;
   private readonly chunker: ChunkerSettings | undefined;
@@ -68,14 +63,13 @@ export class FileKnowledgeBase implements KnowledgeBase {
   private originalsStored = 0;
   /** False for a rebuilt state, whose changes are no list of puts. */
   private replayable = true;
-  private watcher: FSWatcher | undefined;
-  private watchTimer: NodeJS.Timeout | undefined;
+  private watcher: { close(): void } | undefined;
   private closed = false;
 
   private constructor(options: FileKnowledgeBaseOptions, state: KnowledgeState, manifest: Manifest) {
+    super(state);
     this.dir = path.resolve(options.dir);
     this.embedder = options.embedder;
-    this.state = state;
     this.manifestValue = manifest;
     this.chunker = options.chunker;
     this.lockWaitMs = options.lockWaitMs ?? WRITE_LOCK_WAIT_MS;
@@ -97,9 +91,9 @@ export class FileKnowledgeBase implements KnowledgeBase {
     const loaded = current ? await loadCurrentGeneration(dir, { embedder: options.embedder, withVectors: true }) : undefined;
     let kb: FileKnowledgeBase;
     if (loaded) {
-      kb = new FileKnowledgeBase(options, stateOf(loaded), publicManifest(loaded.manifest));
+      kb = new FileKnowledgeBase(options, KnowledgeState.fromLoaded(loaded), publicManifest(loaded.manifest));
       if (options.chunker) kb.manifestValue.chunker = { ...options.chunker };
-      await kb.removeStrayOriginals();
+      await removeStrayOriginals(dir, kb.originals, kb.state);
     } else {
       const now = new Date().toISOString();
       const manifest: Manifest = {
@@ -114,7 +108,9 @@ export class FileKnowledgeBase implements KnowledgeBase {
       kb.version = 1; // the empty state is written at once so the folder describes itself
       await kb.commit();
     }
-    kb.watchCurrent();
+    kb.watcher = watchCurrent(kb.dir, () => {
+      if (!kb.writeLock) void kb.refresh().catch(() => undefined);
+    });
     return kb;
   }
 
@@ -131,42 +127,6 @@ export class FileKnowledgeBase implements KnowledgeBase {
 
   manifest(): Manifest {
     return { ...this.manifestValue, embedder: { ...this.manifestValue.embedder }, chunker: { ...this.manifestValue.chunker } };
-  }
-
-  listDocuments(): SourceDoc[] {
-    return this.state.listDocuments().slice();
-  }
-
-  getDocument(id: string): SourceDoc | undefined {
-    return this.state.getDocument(id);
-  }
-
-  findBySourceKey(sourceKey: string): SourceDoc | undefined {
-    return this.state.findBySourceKey(sourceKey);
-  }
-
-  getChunks(docId: string): Chunk[] {
-    return this.state.getChunks(docId);
-  }
-
-  getChunk(chunkId: string): Chunk | undefined {
-    return this.state.getChunk(chunkId);
-  }
-
-  chunkCount(): number {
-    return this.state.chunkCount();
-  }
-
-  searchVector(vector: number[], k: number): (ChunkRef & { similarity: number })[] {
-    return this.state.searchVector(vector, k);
-  }
-
-  searchLexical(terms: { term: string; weight: number }[], k: number): (ChunkRef & { score: number })[] {
-    return this.state.searchLexical(terms, k);
-  }
-
-  lexicalDocumentFrequency(term: string): number {
-    return this.state.lexicalDocumentFrequency(term);
   }
 
   putDocument(doc: SourceDoc, chunks: Chunk[], vectors: number[][]): void {
@@ -206,7 +166,6 @@ export class FileKnowledgeBase implements KnowledgeBase {
   async close(): Promise<void> {
     if (this.closed) return;
     this.watcher?.close();
-    clearTimeout(this.watchTimer);
     await this.serial.catch(() => undefined);
     this.closed = true;
     await this.releaseWriteLock();
@@ -253,26 +212,12 @@ export class FileKnowledgeBase implements KnowledgeBase {
     if (!loaded) return;
     const old = this.state;
     const changes = this.unlockedChanges;
-    this.state = stateOf(loaded); // one assignment: a search sees the old generation or the new, never both
+    this.state = KnowledgeState.fromLoaded(loaded); // one assignment: a search sees the old generation or the new, never both
     this.manifestValue = { ...publicManifest(loaded.manifest), chunker: this.chunker ?? loaded.manifest.chunker };
     this.committedVersion = this.version;
     for (const apply of changes) this.originals.markObsolete(apply(this.state));
     if (changes.length) this.version++;
     await old.vectors.close();
-  }
-
-  private watchCurrent(): void {
-    try {
-      this.watcher = watch(this.dir, { persistent: false }, (_event, name) => {
-        if (name !== CURRENT_FILE || this.writeLock) return;
-        clearTimeout(this.watchTimer);
-        this.watchTimer = setTimeout(() => void this.refresh().catch(() => undefined), WATCH_DEBOUNCE_MS);
-        this.watchTimer.unref();
-      });
-      this.watcher.on('error', () => undefined); // writes check CURRENT under the lock all the same
-    } catch {
-      // no inotify: writes still catch up under the lock
-    }
   }
 
   /** Takes the lock, then loads whatever another process committed before it. @throws AppError KNOWLEDGE_BASE_BUSY, CONFLICT */
@@ -313,21 +258,17 @@ export class FileKnowledgeBase implements KnowledgeBase {
   }
 
   private async writeGenerationLocked(): Promise<void> {
-    const gen = await createGenerationDir(this.dir, this.manifestValue.generation);
+    let gen: Awaited<ReturnType<typeof createGenerationDir>> | undefined;
     try {
+      gen = await createGenerationDir(this.dir, this.manifestValue.generation);
       // Captured synchronously, so puts during the writes below belong to the next commit.
       const snapshotVersion = this.version;
       const snap = this.state.snapshot();
       const vectorsSaved = this.state.vectors.save(path.join(gen.path, VECTORS_FILE));
       vectorsSaved.catch(() => undefined); // awaited in writeGenerationFiles
-      const manifest = await writeGenerationFiles(gen.path, gen.generation, {
-        manifest: this.manifestValue,
-        nextLabel: snap.nextLabel,
-        docsBytes: Buffer.from(JSON.stringify(snap.docs), 'utf8'),
-        chunkParts: snap.chunkParts,
-        lexicalBytes: snap.lexicalBytes,
-        vectorsSaved,
-      });
+      const docsBytes = Buffer.from(JSON.stringify(snap.docs), 'utf8');
+      const contents = { manifest: this.manifestValue, nextLabel: snap.nextLabel, docsBytes, chunkParts: snap.chunkParts, lexicalBytes: snap.lexicalBytes, vectorsSaved };
+      const manifest = await writeGenerationFiles(gen.path, gen.generation, contents);
       await this.originals.syncReferenced(snap.storedFiles);
       await publishGeneration(this.dir, gen.generation);
       this.manifestValue = { ...publicManifest(manifest), embedder: this.manifestValue.embedder, chunker: this.manifestValue.chunker };
@@ -336,8 +277,8 @@ export class FileKnowledgeBase implements KnowledgeBase {
       await removeOtherGenerations(this.dir, gen.name);
       await this.originals.deleteObsolete(snap.storedFiles, new Set(this.state.listDocuments().map((d) => d.storedFile)));
     } catch (e) {
-      if ((await readCurrentOrCorrupt(this.dir).catch(() => undefined))?.name === gen.name) throw e; // committed; clean-up failed
-      await rm(gen.path, { recursive: true, force: true }).catch(() => undefined);
+      if (gen && (await readCurrentOrCorrupt(this.dir).catch(() => undefined))?.name === gen.name) throw e; // committed; clean-up failed
+      if (gen) await rm(gen.path, { recursive: true, force: true }).catch(() => undefined);
       await this.rollBack();
       throw diskError(e, '本次导入或修改未保存，已恢复到上次保存的内容');
     }
@@ -347,70 +288,15 @@ export class FileKnowledgeBase implements KnowledgeBase {
   private async rollBack(): Promise<void> {
     this.unlockedChanges = [];
     try {
-      await this.reloadCommitted();
+      if (this.manifestValue.generation > 0) await this.reload();
+      else {
+        const old = this.state;
+        this.state = emptyState(ThreadedHnswIndex.create(this.embedder.dimensions));
+        await old.vectors.close();
+      }
+      this.committedVersion = this.version;
     } finally {
       await this.originals.discardUncommitted(new Set(this.state.listDocuments().map((d) => d.storedFile)));
     }
   }
-
-  private async reloadCommitted(): Promise<void> {
-    if (this.manifestValue.generation === 0) {
-      const old = this.state;
-      this.state = emptyState(ThreadedHnswIndex.create(this.embedder.dimensions));
-      await old.vectors.close();
-    } else await this.reload();
-    this.committedVersion = this.version;
-  }
-
-  /** At open, when an earlier writer ended uncleanly: originals the current generation does not name. */
-  private async removeStrayOriginals(): Promise<void> {
-    const attempt = await tryAcquireWriteLock(this.dir).catch(() => undefined);
-    if (!attempt?.held) return;
-    try {
-      await this.originals.removeStrays(new Set(this.state.listDocuments().map((d) => d.storedFile)));
-    } finally {
-      await attempt.lock.release();
-    }
-  }
-}
-
-function stateOf(loaded: LoadedGeneration & LoadedIndexes): KnowledgeState {
-  const state = new KnowledgeState(loaded.vectors, loaded.lexical, loaded.manifest.nextLabel);
-  state.install(loaded.entries);
-  return state;
-}
-
-/**
- * Deletes partial generations a crashed or failed writer left behind — only when no other process is writing
- * (then they may be its work in progress), so opening for reading never disturbs a writer. Taking the lock
- * needs a few bytes of disk: on a full disk, with no live holder, the partial generations go first.
- */
-async function removeLeftovers(dir: string): Promise<void> {
-  const keep = (await readCurrentOrCorrupt(dir))?.name;
-  let attempt: Awaited<ReturnType<typeof tryAcquireWriteLock>>;
-  try {
-    attempt = await tryAcquireWriteLock(dir);
-  } catch (e) {
-    if (!isDiskFull(e) || (await liveLockHolder(dir))) throw diskError(e, '无法打开知识库');
-    await removeOtherGenerations(dir, keep);
-    attempt = await tryAcquireWriteLock(dir).catch((again: unknown) => {
-      throw diskError(again, '无法打开知识库');
-    });
-  }
-  if (!attempt.held) return;
-  try {
-    await removeOtherGenerations(dir, keep);
-  } finally {
-    await attempt.lock.release();
-  }
-}
-
-/** DISK_FULL with what happened and what to do; other errors as they are. */
-function diskError(e: unknown, what: string): unknown {
-  if (!isDiskFull(e)) return e;
-  return new AppError(
-    'DISK_FULL',
-    `知识库所在磁盘空间不足，${what}；已有文档照常可查。请管理员清理或扩容知识库所在磁盘后重试（可用 df -h 查看剩余空间）。`,
-    { cause: e },
-  );
 }

@@ -15,7 +15,7 @@
  *   files/…, originals.pending      stored originals (originals-store.ts)
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, watch } from 'node:fs';
 import { open, readFile, readdir, rm, mkdir } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
@@ -159,6 +159,34 @@ export async function readCurrent(root: string): Promise<{ name: string; generat
 
 export async function writeCurrent(root: string, generation: number): Promise<void> {
   await replaceFileAtomically(path.join(root, CURRENT_FILE), `${generationName(generation)}\n`);
+}
+
+/** Coalesces the burst of events one commit makes (tmp write + rename of CURRENT). */
+const WATCH_DEBOUNCE_MS = 50;
+
+/**
+ * Calls `onChange` (debounced) when CURRENT in `root` is replaced, e.g. by another process's commit. Best
+ * effort (inotify): writers check CURRENT under the lock all the same.
+ */
+export function watchCurrent(root: string, onChange: () => void): { close(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const watcher = watch(root, { persistent: false }, (_event, name) => {
+      if (name !== CURRENT_FILE) return;
+      clearTimeout(timer);
+      timer = setTimeout(onChange, WATCH_DEBOUNCE_MS);
+      timer.unref();
+    });
+    watcher.on('error', () => undefined);
+    return {
+      close() {
+        clearTimeout(timer);
+        watcher.close();
+      },
+    };
+  } catch {
+    return { close() {} };
+  }
 }
 
 /** Entry of index/ that is not a generation and must survive clean-up: the single-writer lock (write-lock.ts). */

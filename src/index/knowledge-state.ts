@@ -7,6 +7,7 @@ import { tokenize } from '../core/chinese-tokenizer.js';
 import type { Chunk, SourceDoc } from '../core/types.js';
 import { Bm25Index } from './bm25-index.js';
 import { encodeEntry, entryChunks, type DocEntry } from './chunk-codec.js';
+import type { LoadedGeneration, LoadedIndexes } from './generation-format.js';
 import type { ChunkRef } from './knowledge-base.js';
 import { LabelMap } from './label-map.js';
 import type { VectorIndex } from './vector-index.js';
@@ -52,6 +53,13 @@ export class KnowledgeState {
     readonly lexical: Bm25Index,
     private nextLabel: number,
   ) {}
+
+  /** The state of a generation read from disk. */
+  static fromLoaded(loaded: LoadedGeneration & LoadedIndexes): KnowledgeState {
+    const state = new KnowledgeState(loaded.vectors, loaded.lexical, loaded.manifest.nextLabel);
+    state.install(loaded.entries);
+    return state;
+  }
 
   /** Fills the maps from a loaded generation; with `indexLexical` the BM25 index is rebuilt from text. */
   install(entries: DocEntry[], indexLexical = false): void {
@@ -205,4 +213,45 @@ export class KnowledgeState {
 /** An empty state for `dimensions`-d vectors. */
 export function emptyState(vectors: VectorIndex): KnowledgeState {
   return new KnowledgeState(vectors, new Bm25Index(), 0);
+}
+
+/** The read and search sides over whichever state is current (the subclass swaps `state` whole). */
+export abstract class KnowledgeStateView {
+  constructor(protected state: KnowledgeState) {}
+
+  listDocuments(): SourceDoc[] {
+    return this.state.listDocuments().slice();
+  }
+
+  getDocument(id: string): SourceDoc | undefined {
+    return this.state.getDocument(id);
+  }
+
+  findBySourceKey(sourceKey: string): SourceDoc | undefined {
+    return this.state.findBySourceKey(sourceKey);
+  }
+
+  getChunks(docId: string): Chunk[] {
+    return this.state.getChunks(docId);
+  }
+
+  getChunk(chunkId: string): Chunk | undefined {
+    return this.state.getChunk(chunkId);
+  }
+
+  chunkCount(): number {
+    return this.state.chunkCount();
+  }
+
+  searchVector(vector: number[], k: number): (ChunkRef & { similarity: number })[] {
+    return this.state.searchVector(vector, k);
+  }
+
+  searchLexical(terms: { term: string; weight: number }[], k: number): (ChunkRef & { score: number })[] {
+    return this.state.searchLexical(terms, k);
+  }
+
+  lexicalDocumentFrequency(term: string): number {
+    return this.state.lexicalDocumentFrequency(term);
+  }
 }
