@@ -223,7 +223,9 @@ export class FileKnowledgeBase extends KnowledgeStateView implements KnowledgeBa
   /** Takes the lock, then loads whatever another process committed before it. @throws AppError KNOWLEDGE_BASE_BUSY, CONFLICT */
   private async holdWriteLock(): Promise<void> {
     if (this.writeLock) return;
-    this.writeLock = await acquireWriteLock(this.dir, { waitMs: this.lockWaitMs });
+    this.writeLock = await acquireWriteLock(this.dir, { waitMs: this.lockWaitMs }).catch((e: unknown) => {
+      throw diskError(e, '本次修改未保存');
+    });
     try {
       await this.catchUp();
       this.unlockedChanges = [];
