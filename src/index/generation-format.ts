@@ -219,10 +219,6 @@ export async function highestGenerationOnDisk(root: string): Promise<number> {
   return max;
 }
 
-export async function ensureDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-}
-
 /** What a generation folder's manifest.json holds beyond the public Manifest. */
 export interface GenerationManifest extends Manifest {
   nextLabel: number;
