@@ -129,7 +129,7 @@ function asRetriever(search: Search): Retriever {
             locator: `chunk #${c.ordinal}`,
           }) as unknown as Hit,
       );
-      return { query, analysis: { original: query, terms: [] }, hits, tookMs, sufficient: true };
+      return { query, analysis: { original: query, terms: [] }, hits, tookMs, sufficient: true, basis: 'solid', answerTypes: [] };
     },
   };
 }

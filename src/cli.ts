@@ -10,6 +10,7 @@ import type { CliContext } from './cli/context.js';
 import { registerEvalCommand } from './cli/eval.js';
 import { registerKnowledgeCommands } from './cli/knowledge.js';
 import { registerServeCommand } from './cli/serve.js';
+import { registerTriageCommand } from './cli/triage.js';
 import { registerUserCommand } from './cli/user.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -26,6 +27,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerUserCommand(program, ctx);
   registerDoctorCommand(program, ctx);
   registerBackupCommands(program, ctx);
+  registerTriageCommand(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

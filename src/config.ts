@@ -26,6 +26,7 @@ export const CONFIG_SPEC = [
   { env: 'OLLAMA_TIMEOUT_MS', kind: 'int', min: 100, default: '20000', description: '等待模型首个字的最长时间，超时转离线检索模式 / first-token timeout before extractive fallback (ms)' },
   { env: 'OLLAMA_NUM_CTX', kind: 'int', min: 1024, default: '8192', description: '模型上下文长度 num_ctx（token）/ model context size' },
   { env: 'ANSWER_MAX_TOKENS', kind: 'int', min: 64, default: '1024', description: '回答最大长度 num_predict（token）/ answer length limit' },
+  { env: 'QUERY_REWRITE_MS', kind: 'int', min: 0, default: '3000', description: '有模型时把口语问题改写为法规用语作为补充检索的时间预算，0 为关闭 / budget for the model rewrite of a question into legal terms (ms, 0 = off)' },
   { env: 'RETRIEVAL_K', kind: 'int', min: 1, default: '6', description: '每次回答引用的段落数 / passages given to the answer' },
   { env: 'PORT', kind: 'int', min: 0, default: '3000', description: 'Web 服务端口 / HTTP port' },
   { env: 'HOST', kind: 'string', default: '0.0.0.0', description: 'Web 服务监听地址 / HTTP bind address' },
@@ -47,6 +48,8 @@ export interface Config {
     numCtx: number;
     maxAnswerTokens: number;
   };
+  /** Budget for the model's rewrite of a question into legal terms; 0 turns it off. */
+  queryRewriteMs: number;
   retrievalK: number;
   server: {
     port: number;
@@ -92,6 +95,7 @@ export function loadConfig(options: { env?: Env; overrides?: Env; dotenvPath?: s
       numCtx: num('OLLAMA_NUM_CTX'),
       maxAnswerTokens: num('ANSWER_MAX_TOKENS'),
     },
+    queryRewriteMs: num('QUERY_REWRITE_MS'),
     retrievalK: num('RETRIEVAL_K'),
     server: {
       port: num('PORT'),

@@ -78,7 +78,7 @@ export async function openServices(config: Readonly<Config>, options: OpenServic
     retriever,
     chatModel,
     llmStatus,
-    answerDeps: { retriever, chatModel, config: { ...config.ollama, retrievalK: config.retrievalK }, status: llmStatus },
+    answerDeps: { retriever, chatModel, config: { ...config.ollama, retrievalK: config.retrievalK, queryRewriteMs: config.queryRewriteMs }, status: llmStatus },
     close: () => kb.close(),
   };
 }

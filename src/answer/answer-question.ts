@@ -14,6 +14,7 @@ import { createCitationFilter, citedNumbers } from './citations.js';
 import { buildExtractiveAnswer } from './extractive.js';
 import { rewriteFollowUp } from './follow-up.js';
 import type { LlmStatusMonitor } from './llm-status.js';
+import { rewriteInLegalTerms } from './legal-rewrite.js';
 import { buildNoBasisAnswer, nearestDocuments } from './no-basis.js';
 import { buildAnswerPrompt, type PromptSource } from './prompt.js';
 import { createThinkSplitter, isReasoningModel } from './think-splitter.js';
@@ -22,7 +23,7 @@ import type { AnswerEvent, AnswerMode, AnswerResult, Citation, ConversationTurn 
 export interface AnswerDeps {
   retriever: Retriever;
   chatModel: ChatModel;
-  config: Config['ollama'] & { retrievalK: number };
+  config: Config['ollama'] & { retrievalK: number; queryRewriteMs?: number };
   /** Told the outcome of every model attempt, so health reporting follows reality. */
   status?: LlmStatusMonitor;
 }
@@ -49,11 +50,12 @@ function toCitation(s: PromptSource, cited: Set<number>, highlights?: Map<number
   };
 }
 
-const aborted = (): AnswerEvent => ({ type: 'error', code: 'ANSWER_ABORTED', message: '已停止生成。' });
+const aborted = (): AppError => new AppError('ANSWER_ABORTED', '已停止生成。');
 
 /**
- * Streams one answer. Ends with exactly one `done` or one `error` event (ANSWER_ABORTED when `signal` fires;
- * the upstream Ollama request is closed).
+ * Streams one answer, ending with exactly one `done` event.
+ * @throws AppError ANSWER_ABORTED when `signal` fires (the upstream Ollama request is closed), INVALID_REQUEST for
+ * an empty question, and whatever retrieval fails with (e.g. INDEX_CORRUPT).
  */
 export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest): AsyncIterable<AnswerEvent> {
   const started = performance.now();
@@ -61,10 +63,7 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
   const { config, chatModel, retriever } = deps;
   const signal = request.signal;
   const question = request.question.trim();
-  if (!question) {
-    yield { type: 'error', code: 'INVALID_REQUEST', message: '问题不能为空。' };
-    return;
-  }
+  if (!question) throw new AppError('INVALID_REQUEST', '问题不能为空。');
 
   try {
     // 1. Follow-up → standalone query.
@@ -79,21 +78,33 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
     // A model that failed the rewrite for want of a server or model will not answer either.
     let modelDown: AppError | null =
       rewrite.error && rewrite.error.code !== 'LLM_TIMEOUT' ? rewrite.error : null;
-    if (signal?.aborted) return yield aborted();
+    if (signal?.aborted) throw aborted();
 
-    // 2. Retrieval.
+    // 2. Retrieval (with the question in legal terms as extra terms, when a model is known to be up).
+    const legalRewrite =
+      !modelDown && (config.queryRewriteMs ?? 0) > 0 && deps.status?.getLlmStatus().mode === 'llm'
+        ? await rewriteInLegalTerms({ question: rewrite.query, chatModel, timeoutMs: config.queryRewriteMs ?? 0, numCtx: config.numCtx, signal })
+        : undefined;
+    if (signal?.aborted) throw aborted();
     const retrievalStarted = performance.now();
-    const retrieval: RetrievalResult = await retriever.retrieve(rewrite.query, { k: config.retrievalK });
+    const retrieval: RetrievalResult = await retriever.retrieve(rewrite.query, {
+      k: config.retrievalK,
+      ...(legalRewrite ? { alternativeQueries: [legalRewrite] } : {}),
+    });
     const retrievalMs = Math.round(performance.now() - retrievalStarted);
-    if (signal?.aborted) return yield aborted();
+    if (signal?.aborted) throw aborted();
 
     const base = {
       query: rewrite.query,
       ...(rewrite.method !== 'none' ? { rewrittenBy: rewrite.method } : {}),
+      ...(legalRewrite ? { legalRewrite } : {}),
     };
+    // A partial basis is said in one plain sentence before anything else, in every mode.
+    const basisLead = retrieval.basis === 'partial' && retrieval.basisNote ? `${retrieval.basisNote}\n\n` : '';
+    const partialBasis = basisLead ? { basis: 'partial' as const, basisNote: retrieval.basisNote } : { basis: 'solid' as const };
 
     // 3. No sufficient basis: no model call.
-    if (!retrieval.sufficient || retrieval.hits.length === 0) {
+    if (retrieval.basis === 'none' || retrieval.hits.length === 0) {
       const nearest = nearestDocuments(retrieval.hits);
       const citations = nearest.map((hit, i) => toCitation({ n: i + 1, hit, text: hit.chunk.text, truncated: false }, new Set()));
       const answer = buildNoBasisAnswer(nearest);
@@ -102,6 +113,7 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
       yield { type: 'answer', delta: answer };
       const result: AnswerResult = {
         mode: 'no-basis',
+        basis: 'none',
         answer,
         reasoning: '',
         citations,
@@ -157,6 +169,10 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
             clearTimeout(timer);
             firstTokenMs = since();
             yield { type: 'sources', citations: sources.map((s) => toCitation(s, new Set())), mode: 'llm', query: rewrite.query };
+            if (basisLead) {
+              answer += basisLead;
+              yield { type: 'answer', delta: basisLead };
+            }
           }
           const d = splitter.push(chunk);
           if (d.reasoning) {
@@ -184,7 +200,7 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
       } catch (e) {
         if (signal?.aborted) {
           deps.status?.report({ ok: true });
-          return yield aborted();
+          throw aborted();
         }
         failure = timedOut
           ? new AppError('LLM_TIMEOUT', `模型在 ${Math.round(config.timeoutMs / 1000)} 秒内没有开始回答`, { cause: e })
@@ -200,6 +216,7 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
       const cited = citedNumbers(answer);
       const result: AnswerResult = {
         mode: 'llm',
+        ...modelBasis(answer, partialBasis),
         answer,
         reasoning,
         citations: sources.map((s) => toCitation(s, cited)),
@@ -217,7 +234,7 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
     deps.status?.report({ ok: false, reason: failure.message });
     const extractive = buildExtractiveAnswer({ question: rewrite.query, analysis: retrieval.analysis, sources, reason });
     const partial = answer.trim().length > 0;
-    const prefix = partial ? `\n\n——（模型回答中断：${reason}。以上为模型已生成的部分，可能不完整。）\n\n` : '';
+    const prefix = partial ? `\n\n——（模型回答中断：${reason}。以上为模型已生成的部分，可能不完整。）\n\n` : basisLead;
     const text = prefix + extractive.text;
     yield {
       type: 'sources',
@@ -232,6 +249,7 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
     const mode: AnswerMode = 'extractive';
     const result: AnswerResult = {
       mode,
+      ...partialBasis,
       answer,
       reasoning,
       citations: sources.map((s) => toCitation(s, cited, extractive.highlights)),
@@ -243,20 +261,29 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
     };
     yield { type: 'done', result };
   } catch (e) {
-    if (signal?.aborted) return yield aborted();
-    const err = toAppError(e);
-    yield { type: 'error', code: err.code, message: err.message };
+    if (signal?.aborted) throw aborted();
+    throw toAppError(e);
   }
+}
+
+/** The model saying its sources do not state what was asked (资料中未载明…), or are unrelated to the question. */
+const MODEL_NOT_STATED = /(?:资料|参考资料|所给资料|知识库|上述规定|现有规定)[^。\n]{0,12}(?:未|没有|并未|均未)(?:载明|明确|规定|提及|涉及|给出|说明)/;
+const MODEL_UNRELATED = /(?:资料|参考资料|所给资料)[^。\n]{0,8}(?:与(?:本)?问题无关|不涉及(?:该|此|这个)问题)|无法根据(?:所给|上述)?资料回答/;
+
+/** Maps what a model answer says about its own sources onto the basis levels; never raises the retrieval's level. */
+function modelBasis(answer: string, retrieval: { basis: 'solid' | 'partial'; basisNote?: string }): Pick<AnswerResult, 'basis' | 'basisNote'> {
+  if (MODEL_UNRELATED.test(answer)) return { basis: 'none' };
+  if (retrieval.basis === 'solid' && MODEL_NOT_STATED.test(answer)) return { basis: 'partial', basisNote: '模型指出资料中未载明所问的具体内容，请核实。' };
+  return retrieval;
 }
 
 /**
  * Runs answerQuestion to the end.
- * @throws AppError from the `error` event (ANSWER_ABORTED, INVALID_REQUEST, retrieval failures).
+ * @throws AppError as answerQuestion does (ANSWER_ABORTED, INVALID_REQUEST, retrieval failures).
  */
 export async function collectAnswer(deps: AnswerDeps, request: AnswerRequest): Promise<AnswerResult> {
   for await (const ev of answerQuestion(deps, request)) {
     if (ev.type === 'done') return ev.result;
-    if (ev.type === 'error') throw new AppError(ev.code as AppError['code'], ev.message);
   }
   throw new AppError('INTERNAL', '回答意外结束。');
 }

@@ -3,6 +3,8 @@ import type { AnswerResult, Citation } from './types.js';
 /** The object `yingji ask --json` prints and `POST /api/ask` returns. */
 export interface AskJson {
   mode: AnswerResult['mode'];
+  basis: AnswerResult['basis'];
+  basisNote?: string;
   answer: string;
   reasoning: string;
   citations: Pick<Citation, 'n' | 'docId' | 'source' | 'title' | 'locator' | 'page' | 'text' | 'cited'>[];
@@ -15,6 +17,8 @@ export interface AskJson {
 export function toAskJson(r: AnswerResult): AskJson {
   return {
     mode: r.mode,
+    basis: r.basis,
+    ...(r.basisNote ? { basisNote: r.basisNote } : {}),
     answer: r.answer,
     reasoning: r.reasoning,
     citations: r.citations.map(({ n, docId, source, title, locator, page, text, cited }) => ({ n, docId, source, title, locator, page, text, cited })),

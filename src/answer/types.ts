@@ -1,4 +1,6 @@
-/** Events an answer emits while it is produced; the server forwards them on socket.io. */
+import type { Basis } from '../retrieval/basis.js';
+
+/** Events an answer emits while it is produced; the server forwards them on socket.io. Failures are thrown as AppError. */
 export type AnswerMode = 'llm' | 'extractive' | 'no-basis';
 
 export interface Citation {
@@ -26,6 +28,12 @@ export interface AnswerTimings {
 
 export interface AnswerResult {
   mode: AnswerMode;
+  /** solid: a passage states what is asked; partial: related provisions only; none: nothing relevant. */
+  basis: Basis;
+  /** With `partial`: the one plain sentence the answer opens with. */
+  basisNote?: string;
+  /** The question in legal terms, searched as extra terms (model mode). */
+  legalRewrite?: string;
   answer: string;
   reasoning: string;
   citations: Citation[];
@@ -49,8 +57,7 @@ export type AnswerEvent =
   | { type: 'sources'; citations: Citation[]; mode: AnswerMode; query: string }
   | { type: 'reasoning'; delta: string }
   | { type: 'answer'; delta: string }
-  | { type: 'done'; result: AnswerResult }
-  | { type: 'error'; code: string; message: string };
+  | { type: 'done'; result: AnswerResult };
 
 export interface ConversationTurn {
   question: string;

@@ -42,23 +42,25 @@ export function registerAskCommand(program: Command, ctx: CliContext): void {
         const tty = Boolean(ctx.out.isTTY);
         let inReasoning = false;
         let answered = false;
-        for await (const ev of answerQuestion(deps, request)) {
-          if (ev.type === 'reasoning') {
-            if (!inReasoning) ctx.out.write(tty ? `${DIM}（推理过程）\n` : '（推理过程）\n');
-            inReasoning = true;
-            ctx.out.write(ev.delta);
-          } else if (ev.type === 'answer') {
-            if (inReasoning) ctx.out.write(tty ? `${RESET}\n\n` : '\n\n');
-            inReasoning = false;
-            answered = true;
-            ctx.out.write(ev.delta);
-          } else if (ev.type === 'done') {
-            if (inReasoning && tty) ctx.out.write(RESET);
-            ctx.out.write(`${answered ? '\n' : ''}${formatSources(ev.result.citations)}`);
-          } else if (ev.type === 'error') {
-            if (inReasoning && tty) ctx.out.write(RESET);
-            throw new AppError(ev.code as AppError['code'], ev.message);
+        try {
+          for await (const ev of answerQuestion(deps, request)) {
+            if (ev.type === 'reasoning') {
+              if (!inReasoning) ctx.out.write(tty ? `${DIM}（推理过程）\n` : '（推理过程）\n');
+              inReasoning = true;
+              ctx.out.write(ev.delta);
+            } else if (ev.type === 'answer') {
+              if (inReasoning) ctx.out.write(tty ? `${RESET}\n\n` : '\n\n');
+              inReasoning = false;
+              answered = true;
+              ctx.out.write(ev.delta);
+            } else if (ev.type === 'done') {
+              if (inReasoning && tty) ctx.out.write(RESET);
+              ctx.out.write(`${answered ? '\n' : ''}${formatSources(ev.result.citations)}`);
+            }
           }
+        } catch (e) {
+          if (inReasoning && tty) ctx.out.write(RESET);
+          throw e;
         }
       } finally {
         process.removeListener('SIGINT', onSigint);

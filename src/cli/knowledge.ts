@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { AppError } from '../core/errors.js';
-import type { Hit } from '../core/types.js';
+import type { RetrievalResult } from '../retrieval/types.js';
 import { collectInputs, ingestInputs, removeDocument } from '../ingest/pipeline.js';
 import type { IngestProgress } from '../ingest/types.js';
 import { rebuildKnowledgeBase } from '../index/open.js';
@@ -64,9 +64,10 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
         for (const q of queries) {
           const result = await services.retriever.retrieve(q, { k });
           if (opts.json || opts.batch) {
-            ctx.out.write(JSON.stringify({ query: q, tookMs: round1(result.tookMs), hits: result.hits.map(toSearchHitJson) }) + '\n');
+            const line = { query: q, tookMs: round1(result.tookMs), basis: result.basis, ...(result.basisNote ? { basisNote: result.basisNote } : {}), hits: result.hits.map(toSearchHitJson) };
+            ctx.out.write(JSON.stringify(line) + '\n');
           } else {
-            ctx.out.write(formatHits(q, result.hits, result.sufficient, result.tookMs));
+            ctx.out.write(formatHits(q, result));
           }
         }
       } finally {
@@ -173,8 +174,14 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
     });
 }
 
-function formatHits(query: string, hits: Hit[], sufficient: boolean, tookMs: number): string {
-  const lines = [`检索：${query}（${hits.length} 条，${tookMs.toFixed(1)} 毫秒）${sufficient ? '' : '\n  注意：未找到足够相关的依据'}`];
+const BASIS_LINE: Record<RetrievalResult['basis'], string> = {
+  solid: '依据：有明确依据',
+  partial: '依据：相关规定未载明所问内容，请核实',
+  none: '依据：知识库中没有依据',
+};
+
+function formatHits(query: string, { hits, basis, basisNote, tookMs }: RetrievalResult): string {
+  const lines = [`检索：${query}（${hits.length} 条，${tookMs.toFixed(1)} 毫秒）\n  ${BASIS_LINE[basis]}${basisNote ? `（${basisNote}）` : ''}`];
   hits.forEach((h, i) => {
     const page = h.chunk.pageStart ? `，第 ${h.chunk.pageStart} 页` : '';
     lines.push(`\n[${i + 1}] ${h.doc.title} › ${h.locator}${page}（相关度 ${h.score.toFixed(2)}）`);

@@ -2,6 +2,7 @@
  * Recognises queries that name a document and an article or section:
  * 安全生产法第二十一条, 《生产安全事故应急条例》第十七条, 应急条例第17条, 《…预案》5.3节.
  */
+import { readFileSync } from 'node:fs';
 import type { SourceDoc } from '../core/types.js';
 import { parseChineseNumber, toChineseNumber } from '../core/chinese-text.js';
 
@@ -27,8 +28,13 @@ export function parseArticleRef(query: string): ArticleRef | undefined {
     return { docHint: docHintBefore(q, article.index), articleLabel: `第${toChineseNumber(n)}条${article[2] ?? ''}`, kind: 'article' };
   }
   const section = SECTION.exec(q);
-  if (section && (QUOTED_TITLE.test(q) || /节|部分/.test(section[0]))) {
-    return { docHint: docHintBefore(q, section.index), articleLabel: section[1], kind: 'section' };
+  if (section) {
+    const docHint = docHintBefore(q, section.index);
+    // A bare "6.1" is a section only right after a document's name (预案6.1); the caller checks the name.
+    const namedRightBefore = /(?:预案|方案|手册|制度|规程|办法|细则)(?:[（(][^）)]*[）)])?$/.test(q.slice(0, section.index));
+    if (QUOTED_TITLE.test(q) || /节|部分/.test(section[0]) || namedRightBefore) {
+      return { docHint, articleLabel: section[1], kind: 'section' };
+    }
   }
   return undefined;
 }
@@ -42,11 +48,25 @@ function docHintBefore(q: string, index: number): string {
     .replace(/[的里中之，,。？?：:“”"]+$/g, '');
 }
 
+/** Abbreviations used in loose law names (沪, 公卫 …), from data/law-abbreviations.txt. */
+const ABBREVIATIONS: readonly [string, string][] = readFileSync(new URL('../../data/law-abbreviations.txt', import.meta.url), 'utf8')
+  .split(/\r?\n/)
+  .map((l) => l.replace(/#.*/, '').split('=>').map((s) => s.trim()))
+  .filter((p): p is [string, string] => p.length === 2 && Boolean(p[0]) && Boolean(p[1]))
+  .sort((a, b) => b[0].length - a[0].length);
+
+/** Writes a loose law name in title words: 沪安全生产条例 → 上海市安全生产条例, 上海公卫应急条例 → 上海市公共卫生应急条例. */
+export function expandLawName(hint: string): string {
+  let out = hint;
+  for (const [short, full] of ABBREVIATIONS) if (!out.includes(full)) out = out.split(short).join(full);
+  return out.replace(/^上海(?!市)/, '上海市');
+}
+
 const TITLE_NOISE = /^中华人民共和国|（[^）]*示例[^）]*）|\([^)]*\)|（\d{4}[^）]*）/g;
 
 /** How well `hint` names `title` in [0, 1]; 0 when unrelated. */
 export function titleMatchScore(hint: string, title: string): number {
-  const h = hint.replace(TITLE_NOISE, '');
+  const h = expandLawName(hint).replace(TITLE_NOISE, '');
   const t = title.replace(TITLE_NOISE, '');
   if (h.length < 2 || !t) return 0;
   if (t === h) return 1;

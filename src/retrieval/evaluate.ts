@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { Hit } from '../core/types.js';
+import type { Basis } from './basis.js';
 import type { Retriever } from './types.js';
 
 export interface EvalQuestion {
@@ -38,7 +39,11 @@ export interface EvalReport {
   };
   meanTookMs: number;
   misses: { id: string; type: string; question: string; gold: string[]; top: string[] }[];
-  perQuestion: { id: string; type: string; rank: number | null; sufficient: boolean; topScore: number }[];
+  /** Basis levels given to answerable and to unanswerable questions (the confusion table). */
+  basis: Record<'answerable' | 'unanswerable', Record<Basis, number>>;
+  perQuestion: { id: string; type: string; rank: number | null; sufficient: boolean; basis: Basis; topScore: number }[];
+  /** The same figures for a part of the set (e.g. `dev-051…`). */
+  subsets?: Record<string, Pick<EvalReport, 'overall' | 'byType' | 'refusal' | 'basis'>>;
 }
 
 export function parseQuestions(jsonl: string): EvalQuestion[] {
@@ -58,7 +63,8 @@ export function hitMatches(hit: Hit, gold: EvalQuestion['gold'][number]): boolea
   return labels.includes(gold.article) || squash(hit.chunk.text).includes(squash(gold.snippet));
 }
 
-export async function evaluateRetrieval(retriever: Retriever, questions: EvalQuestion[], k: number): Promise<EvalReport> {
+/** Evaluates every question; `alsoFrom` (an id such as dev-051) also reports the questions from that id on. */
+export async function evaluateRetrieval(retriever: Retriever, questions: EvalQuestion[], k: number, options: { alsoFrom?: string } = {}): Promise<EvalReport> {
   const depth = Math.max(k, 5);
   const perQuestion: EvalReport['perQuestion'] = [];
   const misses: EvalReport['misses'] = [];
@@ -68,7 +74,7 @@ export async function evaluateRetrieval(retriever: Retriever, questions: EvalQue
     tookMs += result.tookMs;
     const rankIndex = result.hits.findIndex((h) => q.gold.some((g) => hitMatches(h, g)));
     const rank = rankIndex >= 0 && rankIndex < depth ? rankIndex + 1 : null;
-    perQuestion.push({ id: q.id, type: q.type, rank, sufficient: result.sufficient, topScore: result.hits[0]?.score ?? 0 });
+    perQuestion.push({ id: q.id, type: q.type, rank, sufficient: result.sufficient, basis: result.basis, topScore: result.hits[0]?.score ?? 0 });
     if (q.gold.length && (rank === null || rank > 5)) {
       misses.push({
         id: q.id,
@@ -79,26 +85,50 @@ export async function evaluateRetrieval(retriever: Retriever, questions: EvalQue
       });
     }
   }
-  const answerable = perQuestion.filter((p, i) => questions[i].gold.length > 0);
-  const metrics = (rows: typeof perQuestion): EvalMetrics => {
-    const n = rows.length || 1;
-    const within = (r: number) => rows.filter((p) => p.rank !== null && p.rank <= r).length / n;
+  const subsets: EvalReport['subsets'] = {};
+  if (options.alsoFrom) {
+    const from = options.alsoFrom;
+    subsets[`${from}…`] = summarize(perQuestion.filter((p) => p.id.localeCompare(from, 'en', { numeric: true }) >= 0), k);
+  }
+  return {
+    k,
+    ...summarize(perQuestion, k),
+    ...(options.alsoFrom ? { subsets } : {}),
+    meanTookMs: round(tookMs / (questions.length || 1)),
+    misses,
+    perQuestion,
+  };
+}
+
+type Row = EvalReport['perQuestion'][number];
+/** The figures of one set of questions: recall by type, refusals and basis levels. */
+export type EvalSummary = Pick<EvalReport, 'overall' | 'byType' | 'refusal' | 'basis'>;
+
+function summarize(rows: Row[], k: number): EvalSummary {
+  const answerable = rows.filter((p) => p.type !== 'unanswerable');
+  const unanswerable = rows.filter((p) => p.type === 'unanswerable');
+  const metrics = (set: Row[]): EvalMetrics => {
+    const n = set.length || 1;
+    const within = (r: number) => set.filter((p) => p.rank !== null && p.rank <= r).length / n;
     return {
-      questions: rows.length,
+      questions: set.length,
       recallAt1: round(within(1)),
       recallAt5: round(within(5)),
       recallAtK: round(within(k)),
-      mrrAtK: round(rows.reduce((s, p) => s + (p.rank !== null && p.rank <= k ? 1 / p.rank : 0), 0) / n),
+      mrrAtK: round(set.reduce((sum, p) => sum + (p.rank !== null && p.rank <= k ? 1 / p.rank : 0), 0) / n),
     };
   };
   const byType: Record<string, EvalMetrics> = {};
   for (const type of new Set(answerable.map((p) => p.type))) byType[type] = metrics(answerable.filter((p) => p.type === type));
-  const unanswerable = perQuestion.filter((_, i) => questions[i].gold.length === 0);
   const unanswerableRefused = unanswerable.filter((p) => !p.sufficient).length;
   const answerableRefused = answerable.filter((p) => !p.sufficient).length;
   const refusedTotal = unanswerableRefused + answerableRefused;
+  const levels = (set: Row[]): Record<Basis, number> => ({
+    solid: set.filter((p) => p.basis === 'solid').length,
+    partial: set.filter((p) => p.basis === 'partial').length,
+    none: set.filter((p) => p.basis === 'none').length,
+  });
   return {
-    k,
     overall: metrics(answerable),
     byType,
     refusal: {
@@ -109,9 +139,7 @@ export async function evaluateRetrieval(retriever: Retriever, questions: EvalQue
       precision: round(refusedTotal ? unanswerableRefused / refusedTotal : 1),
       recall: round(unanswerable.length ? unanswerableRefused / unanswerable.length : 1),
     },
-    meanTookMs: round(tookMs / (questions.length || 1)),
-    misses,
-    perQuestion,
+    basis: { answerable: levels(answerable), unanswerable: levels(unanswerable) },
   };
 }
 

@@ -1,9 +1,15 @@
 import type { Hit } from '../core/types.js';
+import type { AnswerType, Basis } from './basis.js';
 
 export interface RetrieveOptions {
   k?: number;
   /** Restrict to these document ids. */
   docIds?: string[];
+  /**
+   * Other wordings of the question (e.g. the model's rewrite in legal terms): their terms are searched as
+   * expansions, at the synonym weight, never instead of the question's own terms.
+   */
+  alternativeQueries?: string[];
 }
 
 /** What query analysis understood. */
@@ -24,6 +30,12 @@ export interface RetrievalResult {
   tookMs: number;
   /** False when the best hit is below the calibrated "sufficient basis" threshold. */
   sufficient: boolean;
+  /** solid: a passage states what is asked; partial: related provisions only; none: nothing relevant. */
+  basis: Basis;
+  /** With `partial`: one plain sentence saying what the knowledge base does not state. */
+  basisNote?: string;
+  /** The kinds of value the question asks for (时限, 金额, 责任单位 …). */
+  answerTypes: AnswerType[];
 }
 
 /** Hybrid retrieval over a knowledge base. */

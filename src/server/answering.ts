@@ -1,7 +1,7 @@
 /** One question through answerQuestion, recorded in the user's conversation and the audit log. */
 import { answerQuestion } from '../answer/answer-question.js';
 import type { AnswerEvent, AnswerResult } from '../answer/types.js';
-import { AppError, type ErrorCode } from '../core/errors.js';
+import { AppError } from '../core/errors.js';
 import type { ServerContext } from './context.js';
 import type { SessionUser } from './events.js';
 
@@ -56,7 +56,6 @@ export async function runAnswer(
       else if (event.type === 'answer') answer += event.delta;
       else if (event.type === 'reasoning') reasoning += event.delta;
       else if (event.type === 'done') result = event.result;
-      else if (event.type === 'error') throw new AppError(event.code as ErrorCode, event.message);
       onEvent(event);
     }
     if (input.signal?.aborted) throw new AppError('ANSWER_ABORTED', '已停止生成。');

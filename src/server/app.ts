@@ -22,6 +22,7 @@ import { authRoutes } from './http/auth-routes.js';
 import { documentRoutes } from './http/document-routes.js';
 import { errorHandler } from './http/errors.js';
 import { queryRoutes } from './http/query-routes.js';
+import { triageRoutes } from './http/triage-routes.js';
 import { IngestJobs } from './ingest-jobs.js';
 import { ADMIN_ROOM, attachChatHandlers, sessionRoom, type ChatServer } from './socket/chat-handlers.js';
 import { WEB_DIST_DIR, webRoutes } from './web-assets.js';
@@ -96,6 +97,7 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   api.use(authRoutes(ctx));
   api.use(requireSession(ctx));
   api.use(queryRoutes(ctx));
+  api.use(triageRoutes(ctx));
   api.use(documentRoutes(ctx));
   api.use(adminRoutes(ctx));
   api.use((req) => {

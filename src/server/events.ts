@@ -6,6 +6,11 @@ import type { AnswerMode, AnswerResult, Citation } from '../answer/types.js';
 import type { Chunk, DocMetadata, SearchHitJson, SourceDoc } from '../core/types.js';
 import type { IngestFileOutcome, IngestProgress } from '../ingest/types.js';
 
+// The shapes web/ renders come from here only, so the wire contract lives in one file.
+export type { AnswerMode, AnswerResult, Citation } from '../answer/types.js';
+export type { Chunk, DocStatus, DocType, SourceDoc } from '../core/types.js';
+export { DOC_TYPES } from '../core/types.js';
+
 export type Role = 'officer' | 'trainer' | 'admin';
 export const ROLES: readonly Role[] = ['officer', 'trainer', 'admin'];
 export const ROLE_LABELS: Record<Role, string> = { officer: '值班员', trainer: '培训师', admin: '管理员' };
@@ -99,6 +104,9 @@ export interface SearchResponse {
   query: string;
   tookMs: number;
   sufficient: boolean;
+  /** solid / partial / none: see src/retrieval/basis.ts. */
+  basis: 'solid' | 'partial' | 'none';
+  basisNote?: string;
   hits: SearchHitJson[];
 }
 
@@ -161,3 +169,17 @@ export interface UserInfo {
   role: Role;
   createdAt: string;
 }
+
+// 事件速判 (POST /api/triage → TriageCard; GET /api/triage/criteria, admins → TriageCriteriaReport).
+export type {
+  TriageBasis,
+  TriageCard,
+  TriageContact,
+  TriageCriteriaReport,
+  TriageFacts,
+  TriageNotification,
+  TriageRequest,
+  TriageResponse,
+  UnparsedCriterion,
+  WarningColour,
+} from '../triage/types.js';

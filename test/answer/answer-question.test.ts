@@ -1,6 +1,6 @@
 /**
- * answerQuestion end to end: the real knowledge base and retriever over the regulations and plans corpus, and
- * the Ollama-protocol server in test/support as the only stand-in.
+ * answerQuestion end to end: the real knowledge base and retriever over the project's seeds/, and the
+ * Ollama-protocol server in test/support as the only stand-in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerQuestion, collectAnswer, type AnswerDeps } from '../../src/answer/answer-question.js';
@@ -9,11 +9,14 @@ import { createLlmStatusMonitor } from '../../src/answer/llm-status.js';
 import type { AnswerEvent } from '../../src/answer/types.js';
 import { createOllamaChatModel } from '../../src/llm/ollama/ollama-chat-model.js';
 import type { Retriever } from '../../src/retrieval/types.js';
-import { corpusPath, createTestKnowledgeBase } from '../support/knowledge.js';
+import { AppError } from '../../src/core/errors.js';
+import { createTestKnowledgeBase } from '../support/knowledge.js';
 import { closedPortUrl, startOllamaServer, type OllamaTestServer } from '../support/ollama-server.js';
+import { parsePrompt } from './prompt-structure.js';
+import { SEED_DOCUMENTS } from './source-hits.js';
 
 const TIMEOUT_MS = 800;
-const QUESTION = '生产安全事故发生后，单位负责人应当在多长时间内向安全生产监督管理部门报告？';
+const QUESTION = '发现作业人员晕倒后，监护人员应当在多长时间内报告作业负责人？';
 /** Fallback must land within the first-token timeout plus this (a behavioural bound, not a benchmark). */
 const MARGIN_MS = 1500;
 
@@ -41,7 +44,7 @@ async function events(d: AnswerDeps, question: string, signal?: AbortSignal): Pr
 
 beforeAll(async () => {
   server = await startOllamaServer();
-  kb = await createTestKnowledgeBase([corpusPath('regulations'), corpusPath('plans')]);
+  kb = await createTestKnowledgeBase(SEED_DOCUMENTS);
   retriever = kb.services.retriever;
 });
 afterAll(async () => {
@@ -52,7 +55,7 @@ afterAll(async () => {
 describe('answering with the model', () => {
   it('streams reasoning and a cited answer; the prompt carries the retrieved passages', async () => {
     server.scriptChat({
-      content: ['<th', 'ink>资料[1]说1小时。</thi', 'nk>\n\n单位负责人应当于1小时内', '报告[1]，不得迟报[1,', '9]。'],
+      content: ['<th', 'ink>资料[1]说5分钟。</thi', 'nk>\n\n监护人员应当立即呼救，并在5分钟内', '报告作业负责人[1]，不得拖延[1,', '9]。'],
       delayMs: 5,
     });
     const evs = await events(deps(server.url), QUESTION);
@@ -63,8 +66,8 @@ describe('answering with the model', () => {
     const done = evs.at(-1) as Extract<AnswerEvent, { type: 'done' }>;
     const r = done.result;
     expect(r.mode).toBe('llm');
-    expect(r.reasoning).toBe('资料[1]说1小时。');
-    expect(r.answer).toBe('单位负责人应当于1小时内报告[1]，不得迟报[1]。');
+    expect(r.reasoning).toBe('资料[1]说5分钟。');
+    expect(r.answer).toBe('监护人员应当立即呼救，并在5分钟内报告作业负责人[1]，不得拖延[1]。');
     expect(r.answer).not.toMatch(/think/);
     expect(r.droppedCitations).toBe(1);
     expect(r.citations[0].cited).toBe(true);
@@ -72,32 +75,38 @@ describe('answering with the model', () => {
     const streamed = evs.filter((e) => e.type === 'answer').map((e) => (e as { delta: string }).delta).join('');
     expect(streamed).toBe(r.answer);
     // the retrieved passages are what the model saw, numbered as the citations are
-    const prompt = server.chatRequests().at(-1)!.messages.map((m) => m.content).join('\n');
+    const prompt = parsePrompt(server.chatRequests().at(-1)!.messages);
     expect(r.citations.length).toBeGreaterThan(1);
-    for (const c of r.citations) {
-      expect(prompt).toContain(`[${c.n}] 《${c.title}》`);
-      expect(prompt).toContain(c.text.trim().slice(0, 60));
+    expect(prompt.sources.map((s) => s.n)).toEqual(r.citations.map((c) => c.n));
+    for (const [i, c] of r.citations.entries()) {
+      expect(prompt.sources[i].title).toBe(c.title);
+      expect(prompt.sources[i].text).toBe(c.text.trim());
     }
-    expect(r.citations.some((c) => c.text.includes('应当于1小时内向事故发生地县级以上人民政府'))).toBe(true);
+    expect(prompt.questions).toEqual([QUESTION]);
+    expect(r.citations.some((c) => c.text.includes('并在5分钟内报告作业负责人'))).toBe(true);
     expect(r.timings.firstTokenMs).not.toBeNull();
   });
 
   it('takes reasoning from message.thinking', async () => {
-    server.scriptChat({ thinking: ['先看资料。'], content: ['单位负责人应当于1小时内报告[1]。'] });
+    server.scriptChat({ thinking: ['先看资料。'], content: ['监护人员应当在5分钟内报告[1]。'] });
     const r = await collectAnswer(deps(server.url), { question: QUESTION });
-    expect(r).toMatchObject({ mode: 'llm', reasoning: '先看资料。', answer: '单位负责人应当于1小时内报告[1]。' });
+    expect(r).toMatchObject({ mode: 'llm', reasoning: '先看资料。', answer: '监护人员应当在5分钟内报告[1]。' });
   });
 
-  it('aborting stops the upstream request and ends with ANSWER_ABORTED', async () => {
+  it('aborting stops the upstream request and throws ANSWER_ABORTED', async () => {
     server.scriptChat({ content: ['<think>想</think>', ...Array.from({ length: 200 }, (_, i) => `第${i}句[1]。`)], delayMs: 20 });
     const ac = new AbortController();
     const closed = server.waitForChatClosedByClient();
     const out: AnswerEvent[] = [];
-    for await (const ev of answerQuestion(deps(server.url), { question: QUESTION, signal: ac.signal })) {
-      out.push(ev);
-      if (ev.type === 'answer' && out.filter((e) => e.type === 'answer').length === 2) ac.abort();
-    }
-    expect(out.at(-1)).toMatchObject({ type: 'error', code: 'ANSWER_ABORTED' });
+    const run = async () => {
+      for await (const ev of answerQuestion(deps(server.url), { question: QUESTION, signal: ac.signal })) {
+        out.push(ev);
+        if (ev.type === 'answer' && out.filter((e) => e.type === 'answer').length === 2) ac.abort();
+      }
+    };
+    const thrown = await run().then(() => null, (e: unknown) => e);
+    expect(thrown).toBeInstanceOf(AppError);
+    expect(thrown).toMatchObject({ code: 'ANSWER_ABORTED' });
     expect(out.some((e) => e.type === 'done')).toBe(false);
     expect((await closed).closedByClient).toBe(true);
   });
@@ -121,7 +130,7 @@ describe('falling back to extractive answers', () => {
   function expectUsefulExtractive(r: Awaited<ReturnType<typeof collectAnswer>>) {
     expect(r.mode).toBe('extractive');
     expect(r.answer).toContain(EXTRACTIVE_HEADING);
-    expect(r.answer).toContain('1小时内');
+    expect(r.answer).toContain('5分钟内');
     expect(r.citations.some((c) => c.cited)).toBe(true);
     for (const n of r.answer.matchAll(/\[(\d+)\]/g)) expect(r.citations.map((c) => c.n)).toContain(Number(n[1]));
   }
@@ -157,11 +166,11 @@ describe('falling back to extractive answers', () => {
   });
 
   it('when the stream is cut mid-answer: keeps the partial answer, says so, and appends the extractive answer', async () => {
-    server.scriptChat({ content: ['<think>想</think>', '单位负责人应当', '于1小时内报告[1]；', '此外还应当'], cutAfter: 3 });
+    server.scriptChat({ content: ['<think>想</think>', '监护人员应当', '在5分钟内报告[1]；', '此外还应当'], cutAfter: 3 });
     const evs = await events(deps(server.url), question);
     const r = (evs.at(-1) as Extract<AnswerEvent, { type: 'done' }>).result;
     expectUsefulExtractive(r);
-    expect(r.answer.startsWith('单位负责人应当于1小时内报告[1]；')).toBe(true);
+    expect(r.answer.startsWith('监护人员应当在5分钟内报告[1]；')).toBe(true);
     expect(r.answer).toContain('模型回答中断');
     expect(r.answer).not.toContain('此外还应当');
     const modes = evs.filter((e) => e.type === 'sources').map((e) => (e as { mode: string }).mode);
@@ -169,11 +178,11 @@ describe('falling back to extractive answers', () => {
   });
 
   it('returns a directly requested article verbatim', async () => {
-    const r = await collectAnswer(deps(await closedPortUrl()), { question: '《生产安全事故报告和调查处理条例》第九条' });
+    const r = await collectAnswer(deps(await closedPortUrl()), { question: '《有限空间作业事故应急处置规程（示例）》第七条' });
     expect(r.mode).toBe('extractive');
     const top = r.citations[0];
-    expect(top.locator).toContain('第九条');
-    expect(r.answer).toContain('第九条 事故发生后，事故现场有关人员应当立即向本单位负责人报告');
+    expect(top.locator).toContain('第七条');
+    expect(r.answer).toContain('第七条 发现作业人员出现晕倒、呼吸困难等异常情况的，监护人员应当立即呼救，并在5分钟内报告作业负责人；');
     expect(r.answer).toContain('[1]');
   });
 
@@ -192,7 +201,7 @@ describe('falling back to extractive answers', () => {
       await server.start();
     }
     expect((await status.refresh({ force: true })).mode).toBe('llm');
-    server.scriptChat({ content: ['单位负责人应当于1小时内报告[1]。'] });
+    server.scriptChat({ content: ['监护人员应当在5分钟内报告[1]。'] });
     const up = await collectAnswer(withStatus, { question });
     expect(up.mode).toBe('llm');
     expect(status.getLlmStatus()).toMatchObject({ mode: 'llm', model: 'deepseek-r1:7b', reason: '已连接 Ollama，模型 deepseek-r1:7b 可用' });
@@ -200,28 +209,44 @@ describe('falling back to extractive answers', () => {
 });
 
 describe('follow-up questions', () => {
-  const history = [{ question: '一般事故应当上报到哪一级？', answer: '一般事故上报至设区的市级人民政府安全生产监督管理部门[1]。' }];
+  const history = [{ question: 'Ⅳ级响应由谁决定启动？', answer: 'Ⅳ级响应由区防指办公室主任决定启动[1]。' }];
 
   it('carries the previous topic when no model answers', async () => {
-    const r = await collectAnswer(deps(await closedPortUrl()), { question: '那较大事故呢？', history });
-    expect(r.query).toBe('较大事故应当上报到哪一级？');
+    const r = await collectAnswer(deps(await closedPortUrl()), { question: '那Ⅲ级响应呢？', history });
+    expect(r.query).toBe('Ⅲ级响应由谁决定启动？');
     expect(r.rewrittenBy).toBe('heuristic');
     expect(r.mode).toBe('extractive');
-    expect(r.answer).toContain('较大事故逐级上报至省、自治区、直辖市人民政府');
+    expect(r.answer).toContain('由区防指副总指挥决定启动Ⅲ级响应');
   });
 
   it('uses the model rewrite, and its reasoning reaches neither retrieval nor the answer prompt', async () => {
     server.scriptChat(
-      { thinking: ['推理标记XYZ：上一问是一般事故。'], content: ['<think>推理标记QRS</think>较大事故应当逐级上报到哪一级？'] },
-      { content: ['较大事故逐级上报至省级人民政府安全生产监督管理部门[1]。'] },
+      { thinking: ['推理标记XYZ：上一问是Ⅳ级响应。'], content: ['<think>推理标记QRS</think>防汛Ⅲ级响应由谁决定启动？'] },
+      { content: ['Ⅲ级响应由区防指副总指挥决定启动[1]。'] },
     );
-    const r = await collectAnswer(deps(server.url), { question: '那较大事故呢？', history });
-    expect(r.query).toBe('较大事故应当逐级上报到哪一级？');
+    const r = await collectAnswer(deps(server.url), { question: '那Ⅲ级响应呢？', history });
+    expect(r.query).toBe('防汛Ⅲ级响应由谁决定启动？');
     expect(r.rewrittenBy).toBe('model');
     expect(r.mode).toBe('llm');
-    const answerPrompt = server.chatRequests().at(-1)!.messages.map((m) => m.content).join('\n');
-    expect(answerPrompt).not.toMatch(/推理标记/);
-    expect(answerPrompt).toContain('较大事故应当逐级上报到哪一级？');
-    expect(answerPrompt).toContain('较大事故逐级上报至省、自治区、直辖市人民政府');
+    const answerPrompt = server.chatRequests().at(-1)!.messages;
+    expect(answerPrompt.map((m) => m.content).join('\n')).not.toMatch(/推理标记/);
+    const parsed = parsePrompt(answerPrompt);
+    expect(parsed.questions).toHaveLength(1);
+    expect(parsed.questions[0]).toContain('防汛Ⅲ级响应由谁决定启动？');
+    expect(parsed.questions[0]).toContain('那Ⅲ级响应呢？');
+    expect(parsed.sources.some((s) => s.text.includes('由区防指副总指挥决定启动Ⅲ级响应'))).toBe(true);
+  });
+});
+
+describe('failures are thrown, never yielded', () => {
+  it('an empty question throws AppError INVALID_REQUEST before any event', async () => {
+    const seen: AnswerEvent[] = [];
+    const thrown = await (async () => {
+      for await (const ev of answerQuestion(deps(server.url), { question: '  ' })) seen.push(ev);
+    })().then(() => null, (e: unknown) => e);
+    expect(thrown).toBeInstanceOf(AppError);
+    expect(thrown).toMatchObject({ code: 'INVALID_REQUEST', message: '问题不能为空。' });
+    expect(seen).toEqual([]);
+    await expect(collectAnswer(deps(server.url), { question: '' })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
   });
 });

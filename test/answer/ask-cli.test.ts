@@ -1,11 +1,12 @@
-/** `yingji ask` in process: real knowledge base and retriever, the Ollama-protocol server as the model. */
+/** `yingji ask` in process: real knowledge base (a seed document) and retriever, the Ollama-protocol server as the model. */
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { openServices } from '../../src/main.js';
-import { corpusPath, createTestKnowledgeBase, testConfig } from '../support/knowledge.js';
+import { createTestKnowledgeBase, testConfig } from '../support/knowledge.js';
 import { closedPortUrl, startOllamaServer, type OllamaTestServer } from '../support/ollama-server.js';
+import { seedPath } from './source-hits.js';
 
 let kb: Awaited<ReturnType<typeof createTestKnowledgeBase>>;
 let server: OllamaTestServer;
@@ -33,7 +34,7 @@ async function ask(args: string[], baseUrl: string, tty = false): Promise<{ out:
 
 beforeAll(async () => {
   server = await startOllamaServer();
-  kb = await createTestKnowledgeBase([corpusPath('regulations/work-accident-reporting-reg.md')]);
+  kb = await createTestKnowledgeBase([seedPath('confined-space-procedure-sample.md')]);
 });
 afterAll(async () => {
   await server?.close();
@@ -42,27 +43,27 @@ afterAll(async () => {
 
 describe('yingji ask', () => {
   it('--json prints one object with mode, answer, reasoning, citations and timings', async () => {
-    server.scriptChat({ content: ['<think>看第九条</think>', '应当于1小时内报告[1]。'] });
-    const { out } = await ask(['事故发生后单位负责人多长时间内要报告？', '--json'], server.url);
+    server.scriptChat({ content: ['<think>看第七条</think>', '应当在5分钟内报告[1]。'] });
+    const { out } = await ask(['作业人员晕倒后监护人员多长时间内要报告作业负责人？', '--json'], server.url);
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(1);
     const j = JSON.parse(lines[0]);
-    expect(j).toMatchObject({ mode: 'llm', answer: '应当于1小时内报告[1]。', reasoning: '看第九条' });
+    expect(j).toMatchObject({ mode: 'llm', answer: '应当在5分钟内报告[1]。', reasoning: '看第七条' });
     expect(Object.keys(j.citations[0]).sort()).toEqual(['cited', 'docId', 'locator', 'n', 'page', 'source', 'text', 'title']);
-    expect(j.citations[0]).toMatchObject({ n: 1, cited: true, source: 'work-accident-reporting-reg.md' });
+    expect(j.citations[0]).toMatchObject({ n: 1, cited: true, source: 'confined-space-procedure-sample.md' });
     expect(Object.keys(j.timings).sort()).toEqual(['firstTokenMs', 'retrievalMs', 'totalMs']);
   });
 
   it('streams reasoning dimmed on a terminal, then the answer and the sources', async () => {
-    server.scriptChat({ thinking: ['看第九条'], content: ['应当于1小时内', '报告[1]。'] });
-    const { out } = await ask(['事故发生后单位负责人多长时间内要报告？'], server.url, true);
-    expect(out).toContain('\u001b[2m（推理过程）\n看第九条\u001b[0m');
-    expect(out).toContain('应当于1小时内报告[1]。');
-    expect(out).toMatch(/来源：\n\[1\] 《生产安全事故报告和调查处理条例》/);
+    server.scriptChat({ thinking: ['看第七条'], content: ['应当在5分钟内', '报告[1]。'] });
+    const { out } = await ask(['作业人员晕倒后监护人员多长时间内要报告作业负责人？'], server.url, true);
+    expect(out).toContain('\u001b[2m（推理过程）\n看第七条\u001b[0m');
+    expect(out).toContain('应当在5分钟内报告[1]。');
+    expect(out).toMatch(/来源：\n\[1\] 《有限空间作业事故应急处置规程（示例）》/);
   });
 
   it('writes no escape codes when stdout is not a terminal, and answers offline without a model', async () => {
-    const { out } = await ask(['事故发生后单位负责人多长时间内要报告？'], await closedPortUrl(), false);
+    const { out } = await ask(['作业人员晕倒后监护人员多长时间内要报告作业负责人？'], await closedPortUrl(), false);
     expect(out).not.toContain('\u001b[');
     expect(out).toContain('【离线检索模式（未连接模型）】');
     expect(out).toContain('来源：');

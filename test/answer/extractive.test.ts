@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { EXTRACTIVE_HEADING, articleText, buildExtractiveAnswer, splitUnits } from '../../src/answer/extractive.js';
 import type { QueryAnalysis } from '../../src/retrieval/types.js';
-import { hitFromPlanSection, hitsFromArticles } from './corpus-hits.js';
+import { hitFromPlanSection, hitsFromArticles, makeDoc, makeHit, seedPath } from './source-hits.js';
 
+const PROCEDURE = seedPath('confined-space-procedure-sample.md');
 const numbered = <T>(xs: T[]) => xs.map((hit, i) => ({ n: i + 1, hit }));
 
 /** Every cited line of an extractive answer must be verbatim source text followed by its [n]. */
@@ -20,58 +21,60 @@ function expectVerbatimLines(text: string, sources: { n: number; hit: { chunk: {
 
 describe('extractive answers', () => {
   it('answers from the most relevant sentence of the top passages, each line cited, under the offline heading', async () => {
-    const hits = await hitsFromArticles('regulations/work-accident-reporting-reg.md', ['第九条', '第十条', '第十一条']);
-    const sources = numbered(hits);
+    const sources = numbered(await hitsFromArticles(PROCEDURE, ['第七条', '第八条', '第九条']));
     const r = buildExtractiveAnswer({
-      question: '事故发生后单位负责人多长时间内要向安全生产监督管理部门报告？',
+      question: '发现作业人员晕倒后，监护人员多长时间内要报告作业负责人？',
       sources,
       reason: '未检测到 Ollama 服务（http://127.0.0.1:11434）',
     });
     expect(r.text.startsWith(EXTRACTIVE_HEADING)).toBe(true);
     expect(r.text).toContain('离线检索模式（未连接模型）');
     expect(r.text).toContain('原因：未检测到 Ollama 服务');
-    expect(r.text).toContain('单位负责人接到报告后，应当于1小时内向事故发生地县级以上人民政府安全生产监督管理部门');
+    expect(r.text).toContain('监护人员应当立即呼救，并在5分钟内报告作业负责人');
     expect(r.cited.has(1)).toBe(true);
     expectVerbatimLines(r.text, sources);
     expect(r.text.length).toBeLessThan(2000);
   });
 
-  it('keeps a numbered list whole and in order when its introduction is relevant', async () => {
-    const hits = await hitsFromArticles('regulations/work-accident-reporting-reg.md', ['第十条', '第九条']);
-    const r = buildExtractiveAnswer({ question: '较大事故应当逐级上报到哪一级？', sources: numbered(hits) });
-    const i1 = r.text.indexOf('(一)特别重大事故、重大事故逐级上报');
-    const i2 = r.text.indexOf('(二)较大事故逐级上报至省、自治区、直辖市');
-    const i3 = r.text.indexOf('(三)一般事故上报至设区的市级');
+  it('keeps a numbered list whole and in order when its introduction is relevant', () => {
+    const doc = makeDoc('/tmp/report-rules.md', '险情报告规定（测试）');
+    const text = '第五条 发现险情的，应当依照下列规定报告：\n(一)一般险情报告所在街道；\n(二)较大险情报告区防指办公室；\n(三)重大险情报告区人民政府。';
+    const other = '第六条 报告应当写明时间、地点和已采取的措施。';
+    const hits = [makeHit(doc, 0, text, [], '第五条', 0.9), makeHit(doc, 1, other, [], '第六条', 0.8)];
+    const r = buildExtractiveAnswer({ question: '较大险情应当报告到哪里？', sources: numbered(hits) });
+    const i1 = r.text.indexOf('(一)一般险情报告所在街道');
+    const i2 = r.text.indexOf('(二)较大险情报告区防指办公室');
+    const i3 = r.text.indexOf('(三)重大险情报告区人民政府');
     expect(i1).toBeGreaterThan(0);
     expect(i2).toBeGreaterThan(i1);
     expect(i3).toBeGreaterThan(i2);
-    expect(r.text).toContain('应当依照下列规定上报事故情况');
+    expect(r.text).toContain('应当依照下列规定报告');
   });
 
   it('keeps plan steps numbered and in source order, from the plan section', async () => {
-    const hit = await hitFromPlanSection('plans/putuo-work-accident-plan.md', '4.1.2 区级接报与上报');
-    const r = buildExtractiveAnswer({ question: '死了3个人的事故区应急管理局多少分钟内电话报告？', sources: numbered([hit]) });
-    expect(r.text).toContain('3.造成3人以上死亡（含失踪）的事故，区应急管理局应当在接报后15分钟内电话报告');
+    const hit = await hitFromPlanSection(seedPath('hazchem-leak-card-sample.md'), '二、班组长');
+    const r = buildExtractiveAnswer({ question: '危险化学品泄漏后班组长多少分钟内到达现场？', sources: numbered([hit]) });
+    expect(r.text).toContain('1.接报后5分钟内到达现场外围，组织设置警戒线');
     const steps = [...r.text.matchAll(/^(\d)\./gm)].map((m) => Number(m[1]));
     expect(steps.length).toBeGreaterThan(0);
     expect([...steps].sort()).toEqual(steps);
-    expect(r.text).toContain('4.1.2 区级接报与上报');
+    expect(r.text).toContain('二、班组长');
   });
 
   it('does not repeat a sentence that two sources share', async () => {
-    const reg = await hitsFromArticles('regulations/work-accident-reporting-reg.md', ['第三条']);
-    const plan = await hitFromPlanSection('plans/putuo-work-accident-plan.md', '1.4 事故分级', 0.85);
-    const r = buildExtractiveAnswer({ question: '较大事故是指死亡多少人的事故？', sources: numbered([reg[0], plan]) });
-    const occurrences = r.text.split('造成3人以上10人以下死亡').length - 1;
-    expect(occurrences).toBe(1);
+    const plan = await hitFromPlanSection(seedPath('flood-typhoon-plan-sample.md'), '（二）Ⅲ级响应', 0.85);
+    const copy = makeHit(makeDoc('/tmp/flood-copy.md', '防汛预案摘编（测试）'), 0, plan.chunk.text, ['Ⅲ级响应'], undefined, 0.8);
+    const r = buildExtractiveAnswer({ question: 'Ⅲ级响应由谁决定启动？', sources: numbered([plan, copy]) });
+    expect(r.text).toContain('由区防指副总指挥决定启动Ⅲ级响应');
+    expect(r.text.split('由区防指副总指挥决定启动Ⅲ级响应').length - 1).toBe(1);
   });
 
   it('returns a directly requested article verbatim with its citation', async () => {
-    const hits = await hitsFromArticles('regulations/work-accident-reporting-reg.md', ['第九条', '第十条']);
+    const hits = await hitsFromArticles(PROCEDURE, ['第七条', '第八条']);
     const analysis: QueryAnalysis = {
-      original: '生产安全事故报告和调查处理条例第九条',
+      original: '有限空间作业事故应急处置规程第七条',
       terms: [],
-      articleRef: { docHint: '生产安全事故报告和调查处理条例', articleLabel: '第九条', docIds: [hits[0].doc.id], kind: 'article' },
+      articleRef: { docHint: '有限空间作业事故应急处置规程', articleLabel: '第七条', docIds: [hits[0].doc.id], kind: 'article' },
     };
     const r = buildExtractiveAnswer({ question: analysis.original, analysis, sources: numbered(hits) });
     expect(r.kind).toBe('article');

@@ -2,8 +2,8 @@ import { copyFile, mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promis
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
-import { corpusPath } from '../support/paths.js';
 import { makeTempDir } from '../support/knowledge.js';
+import { regulationText, SEED_FILES } from '../support/sample-docs.js';
 import { runYingji } from './run-cli.js';
 
 interface DocRow {
@@ -32,16 +32,36 @@ describe('yingji command line', () => {
     data = path.join(work, 'kb');
     inbox = path.join(work, 'inbox');
     await mkdir(path.join(inbox, 'nested'), { recursive: true });
-    // Working copies in a temp folder so the test can change and delete them; the corpus stays untouched.
-    await copyFile(corpusPath('regulations/work-safety-law.md'), path.join(inbox, 'work-safety-law.md'));
-    await copyFile(corpusPath('fixtures/work-accident-emergency-reg.docx'), path.join(inbox, 'nested/work-accident-emergency-reg.docx'));
-    await copyFile(corpusPath('regulations/large-events-safety-reg.md'), path.join(inbox, 'large-events-safety-reg.md'));
-    const gbk = (await readFile(corpusPath('regulations/sh-gas-reg.md'), 'utf8')).replace(/^# .*\n/, '');
-    await writeFile(path.join(inbox, 'nested/上海市燃气管理条例.txt'), iconv.encode(gbk, 'gbk'));
+    // Documents written here from the project's own text, so the test can change and delete them.
+    await writeFile(
+      path.join(inbox, 'sample-safety-law.md'),
+      regulationText({
+        title: '示例安全生产法',
+        topic: '安全生产',
+        articles: { 21: '生产经营单位的主要负责人对本单位安全生产工作负有下列职责：建立健全全员安全生产责任制，组织制定并实施本单位生产安全事故应急救援预案。' },
+      }),
+    );
+    await copyFile(SEED_FILES.dutyHandbook, path.join(inbox, 'nested/duty-handbook-sample.docx'));
+    await writeFile(
+      path.join(inbox, 'sample-large-events-reg.md'),
+      regulationText({
+        title: '某市大型群众性活动安全管理示例条例',
+        topic: '大型群众性活动',
+        variant: 3,
+        articles: { 5: '大型群众性活动的承办者是活动的安全责任人；演唱会等活动发生踩踏事故的，安全责任人应当立即启动应急预案，组织人员疏散，并报告公安机关。' },
+      }),
+    );
+    const gas = regulationText({
+      title: '某市燃气管理示例条例',
+      topic: '城镇燃气',
+      variant: 7,
+      articles: { 8: '用户发现燃气泄漏的，应当立即关闭阀门、开窗通风，并向燃气企业报修；燃气企业接到泄漏报修后应当立即派员抢修。' },
+    }).replace(/^# .*\n/, '');
+    await writeFile(path.join(inbox, 'nested/某市燃气管理示例条例.txt'), iconv.encode(gas, 'gbk'));
     // An admin's sidecar overrides what the text says (the TXT has lost its title line).
     await writeFile(
-      path.join(inbox, 'nested/上海市燃气管理条例.txt.meta.json'),
-      JSON.stringify({ title: '上海市燃气管理条例', docType: '地方性法规', issuedDate: '2008-03-01' }),
+      path.join(inbox, 'nested/某市燃气管理示例条例.txt.meta.json'),
+      JSON.stringify({ title: '某市燃气管理示例条例', docType: '地方性法规', issuedDate: '2008-03-01' }),
     );
   });
 
@@ -70,11 +90,11 @@ describe('yingji command line', () => {
     const rows = await docs(data);
     expect(rows).toHaveLength(4);
     expect(rows.every((d) => d.status === 'indexed' && d.chunks > 0)).toBe(true);
-    const law = rows.find((d) => d.source === 'work-safety-law.md');
-    expect(law?.title).toBe('中华人民共和国安全生产法');
+    const law = rows.find((d) => d.source === 'sample-safety-law.md');
+    expect(law?.title).toBe('示例安全生产法');
     expect(law?.type).toBe('法律');
-    const gas = rows.find((d) => d.source === '上海市燃气管理条例.txt');
-    expect(gas).toMatchObject({ title: '上海市燃气管理条例', type: '地方性法规' });
+    const gas = rows.find((d) => d.source === '某市燃气管理示例条例.txt');
+    expect(gas).toMatchObject({ title: '某市燃气管理示例条例', type: '地方性法规' });
   });
 
   it('answers search --batch with one JSON object per query, article lookups first', async () => {
@@ -85,13 +105,13 @@ describe('yingji command line', () => {
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.query)).toEqual(['安全生产法第二十一条', '燃气泄漏报修怎么处理', '演唱会发生踩踏 安全责任人怎么办']);
     const first = lines[0].hits[0];
-    expect(first).toMatchObject({ source: 'work-safety-law.md', title: '中华人民共和国安全生产法' });
+    expect(first).toMatchObject({ source: 'sample-safety-law.md', title: '示例安全生产法' });
     expect(first.locator).toMatch(/第二十一条$/);
     expect(first.text).toContain('主要负责人');
     for (const key of ['docId', 'source', 'title', 'locator', 'page', 'score', 'text']) expect(first).toHaveProperty(key);
     expect(typeof lines[0].tookMs).toBe('number');
-    expect(lines[1].hits[0].source).toBe('上海市燃气管理条例.txt');
-    expect(lines[2].hits.map((h: { source: string }) => h.source)).toContain('large-events-safety-reg.md');
+    expect(lines[1].hits[0].source).toBe('某市燃气管理示例条例.txt');
+    expect(lines[2].hits.map((h: { source: string }) => h.source)).toContain('sample-large-events-reg.md');
   });
 
   it('skips unchanged files, replaces changed ones and prunes vanished ones', async () => {
@@ -100,18 +120,18 @@ describe('yingji command line', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/未变化 4/);
 
-    const lawFile = path.join(inbox, 'large-events-safety-reg.md');
+    const lawFile = path.join(inbox, 'sample-large-events-reg.md');
     const text = await readFile(lawFile, 'utf8');
     await writeFile(lawFile, text.replace('第十九条', '第十九条 【测试修订】演练增补一句。'));
-    await unlink(path.join(inbox, 'nested/上海市燃气管理条例.txt'));
+    await unlink(path.join(inbox, 'nested/某市燃气管理示例条例.txt'));
     const changed = await runYingji(['ingest', inbox, '--prune', '--data', data]);
     expect(changed.code, changed.stderr).toBe(0);
     expect(changed.stdout).toMatch(/更新 1/);
     expect(changed.stdout).toMatch(/删除 1/);
     const after = await docs(data);
-    expect(after.map((d) => d.source).sort()).toEqual(['large-events-safety-reg.md', 'work-accident-emergency-reg.docx', 'work-safety-law.md']);
+    expect(after.map((d) => d.source).sort()).toEqual(['duty-handbook-sample.docx', 'sample-large-events-reg.md', 'sample-safety-law.md']);
     // Same source keeps its id when replaced.
-    expect(after.find((d) => d.source === 'large-events-safety-reg.md')?.id).toBe(before.find((d) => d.source === 'large-events-safety-reg.md')?.id);
+    expect(after.find((d) => d.source === 'sample-large-events-reg.md')?.id).toBe(before.find((d) => d.source === 'sample-large-events-reg.md')?.id);
     const search = await runYingji(['search', '燃气泄漏 报修', '--json', '--data', data]);
     const hits = JSON.parse(search.stdout).hits as { source: string }[];
     expect(hits.some((h) => h.source.includes('燃气'))).toBe(false);
@@ -126,14 +146,14 @@ describe('yingji command line', () => {
     await writeFile(path.join(bad, 'corrupt.pdf'), Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2000, 7)]));
     await writeFile(path.join(bad, 'binary.txt'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 97) % 256)));
     await writeFile(path.join(bad, 'notes.xyz'), '未知格式');
-    await copyFile(corpusPath('regulations/fire-protection-law.md'), path.join(bad, 'fire-protection-law.md'));
+    await writeFile(path.join(bad, 'sample-fire-reg.md'), regulationText({ title: '某市消防安全示例条例', topic: '消防安全', variant: 11 }));
     const beforeIds = (await docs(data)).map((d) => d.id).sort();
 
     const run = await runYingji(['ingest', bad, '--data', data]);
     expect(run.code).toBe(2);
     const rows = await docs(data);
     const bySource = new Map(rows.map((d) => [d.source, d]));
-    expect(bySource.get('fire-protection-law.md')?.status).toBe('indexed');
+    expect(bySource.get('sample-fire-reg.md')?.status).toBe('indexed');
     for (const [file, code] of [
       ['empty.pdf', 'EMPTY_FILE'],
       ['corrupt.pdf', 'PARSE_FAILED'],
@@ -150,7 +170,7 @@ describe('yingji command line', () => {
   });
 
   it('removes a document and all its chunks', async () => {
-    const law = (await docs(data)).find((d) => d.source === 'work-safety-law.md')!;
+    const law = (await docs(data)).find((d) => d.source === 'sample-safety-law.md')!;
     const run = await runYingji(['remove', law.id, '--data', data]);
     expect(run.code, run.stderr).toBe(0);
     expect((await docs(data)).some((d) => d.id === law.id)).toBe(false);

@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../support/knowledge.js';
-import { corpusPath, REPO_ROOT } from '../support/paths.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { writeSampleRegulations } from '../support/sample-docs.js';
 import { BIN, runYingji } from './run-cli.js';
 
 /** Starts `yingji ingest`, waits `afterMs` past the first committed output, then SIGKILLs it. */
@@ -36,10 +37,13 @@ describe('crash safety of the knowledge folder', () => {
   it('stays loadable and consistent after kill -9 at arbitrary moments of an ingest', async () => {
     const data = path.join(await makeTempDir('yingji-kill-'), 'kb');
     dirs.push(path.dirname(data));
-    const regulations = corpusPath('regulations');
-    const plans = corpusPath('plans');
+    // Two folders of regulations written here (about 4 MB): an ingest of both takes seconds, so the kills land inside it.
+    const inbox = path.dirname(data);
+    const regulations = path.join(inbox, 'regulations');
+    const plans = path.join(inbox, 'more');
+    const total = (await writeSampleRegulations(regulations, 160, 40)).length + (await writeSampleRegulations(plans, 40, 80, 160)).length;
     // A mix of moments: early in parsing, mid-batch, around the commit at the end; then incremental runs.
-    const delays = [50, 600, 1500, 3000, 5000, 7000];
+    const delays = [50, 300, 800, 1500, 2500, 4000];
     let previousDocs = 0;
     for (const [i, delay] of delays.entries()) {
       await ingestAndKill(data, i % 2 ? [regulations, plans] : [regulations], delay);
@@ -64,6 +68,6 @@ describe('crash safety of the knowledge folder', () => {
     const finish = await runYingji(['ingest', regulations, plans, '--data', data]);
     expect(finish.code, finish.stderr).toBe(0);
     const final = JSON.parse((await runYingji(['docs', '--json', '--data', data])).stdout) as unknown[];
-    expect(final.length).toBe(60 + 5);
+    expect(final.length).toBe(total);
   }, 600_000);
 });

@@ -6,10 +6,11 @@ import { inspectKnowledgeFolder } from '../../src/ops/knowledge-check.js';
 import { SNAPSHOT_MANIFEST, type SnapshotManifest } from '../../src/ops/snapshot.js';
 import { BIN, runYingji } from '../cli/run-cli.js';
 import { makeTempDir } from '../support/knowledge.js';
-import { corpusPath, REPO_ROOT } from '../support/paths.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { SEED_FILES, writeSampleRegulations } from '../support/sample-docs.js';
 import { ingestWithCli, listTree, statsOf } from './helpers.js';
 
-const QUERY = '爆破作业 安全距离';
+const QUERY = '有限空间 中毒 救援';
 
 async function searchIds(dataDir: string): Promise<string[]> {
   const run = await runYingji(['search', QUERY, '--json', '--data', dataDir]);
@@ -73,7 +74,7 @@ describe('yingji backup / restore', () => {
 
   it('refuses to overwrite a non-empty knowledge folder unless --force', async () => {
     const target = path.join(root, 'occupied');
-    await ingestWithCli(target, [corpusPath('regulations', 'construction-law.md')]);
+    await ingestWithCli(target, [SEED_FILES.hazchemCard]);
     const before = await listTree(target);
     const refused = await runYingji(['restore', snapshot, '--data', target]);
     expect(refused.code).toBe(1);
@@ -114,8 +115,11 @@ describe('yingji backup / restore', () => {
 
   it('takes a consistent snapshot while another process is ingesting into the same folder', async () => {
     const busy = path.join(root, 'busy');
-    await ingestWithCli(busy, [corpusPath('regulations', 'construction-law.md')]);
-    const ingest = spawn(process.execPath, [BIN, 'ingest', corpusPath('regulations'), corpusPath('plans'), '--data', busy], {
+    await ingestWithCli(busy, [SEED_FILES.hazchemCard]);
+    // Enough documents that the backup lands while the ingest is still working.
+    const inbox = path.join(root, 'busy-inbox');
+    await writeSampleRegulations(inbox, 120);
+    const ingest = spawn(process.execPath, [BIN, 'ingest', inbox, '--data', busy], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

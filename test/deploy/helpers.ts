@@ -3,14 +3,13 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { runYingji, type CliRun } from '../cli/run-cli.js';
-import { corpusPath } from '../support/paths.js';
+import { SEED_MARKDOWN } from '../support/sample-docs.js';
 
-/** Three real regulations: enough documents and chunks to notice anything lost, fast to ingest. */
-export const SMALL_CORPUS = [
-  corpusPath('regulations', 'construction-law.md'),
-  corpusPath('regulations', 'civil-explosives-reg.md'),
-  corpusPath('regulations', 'destructive-earthquake-emergency-reg.md'),
-];
+/**
+ * Three documents of the project's own seeds/ (a plan, a procedure, a card): enough documents and chunks to notice
+ * anything lost, fast to ingest, and present on a bare clone.
+ */
+export const SMALL_CORPUS = SEED_MARKDOWN;
 
 /** Ingests `files` into `dataDir` with the real CLI; fails the test when the ingest fails. */
 export async function ingestWithCli(dataDir: string, files: string[] = SMALL_CORPUS, env: Record<string, string> = {}): Promise<CliRun> {

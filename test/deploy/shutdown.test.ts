@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runYingji } from '../cli/run-cli.js';
 import { makeTempDir } from '../support/knowledge.js';
 import { closedPortUrl } from '../support/ollama-server.js';
-import { corpusPath, REPO_ROOT } from '../support/paths.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { writeSampleRegulations } from '../support/sample-docs.js';
 import { statsOf } from './helpers.js';
 
 const ADMIN_PASSWORD = 'shutdown-test-密码-1';
@@ -74,11 +75,10 @@ describe('graceful shutdown of yingji serve', () => {
       const health = await fetch(`${server.url}/api/health`);
       expect(health.status).toBe(200);
 
-      // Upload many real regulations in one request: a job that takes several seconds to ingest.
-      const dir = corpusPath('regulations');
-      const names = (await readdir(dir)).filter((n) => n.endsWith('.md')).slice(0, 30);
+      // Upload many regulations in one request: a job that takes seconds to ingest.
+      const files = await writeSampleRegulations(path.join(root, 'inbox'), 30, 120);
       const form = new FormData();
-      for (const name of names) form.append('files', new Blob([await readFile(path.join(dir, name))]), name);
+      for (const file of files) form.append('files', new Blob([await readFile(file)]), path.basename(file));
       const upload = await fetch(`${server.url}/api/documents`, { method: 'POST', headers: { cookie }, body: form });
       expect(upload.status, await upload.clone().text()).toBe(202);
       const { jobId } = (await upload.json()) as { jobId: string };

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runYingji } from '../cli/run-cli.js';
 import { makeTempDir } from '../support/knowledge.js';
 import { startOllamaServer, type OllamaTestServer } from '../support/ollama-server.js';
-import { corpusPath, REPO_ROOT } from '../support/paths.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { writeSampleRegulations } from '../support/sample-docs.js';
 import { currentGeneration, ingestWithCli, statsOf } from './helpers.js';
 
 const QUERY = '地震灾害 应急响应';
@@ -19,8 +20,10 @@ describe('switching the embedder (builtin → bge-m3 via Ollama, and back)', () 
   beforeAll(async () => {
     root = await makeTempDir('yingji-switch-');
     kb = path.join(root, 'kb');
-    // The whole regulations folder: enough chunks that re-embedding takes many sequential /api/embed requests.
-    await ingestWithCli(kb, [corpusPath('regulations')]);
+    // Sixty regulations (about 2,400 passages): enough that re-embedding takes many sequential /api/embed requests.
+    const inbox = path.join(root, 'inbox');
+    await writeSampleRegulations(inbox, 60);
+    await ingestWithCli(kb, [inbox]);
     ollama = await startOllamaServer({ models: ['deepseek-r1:7b', 'bge-m3:latest'], embedDimensions: 1024 });
     ollamaEnv = { EMBEDDER: 'ollama', EMBED_MODEL: 'bge-m3', OLLAMA_BASE_URL: ollama.url };
   });

@@ -1,4 +1,5 @@
-/** Builds a real knowledge base in a temporary folder from real files (e.g. ../shared/corpus/regulations). */
+/** Builds a real knowledge base in a temporary folder from real files (seeds/, files a test wrote, or the corpus in *.full tests). */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { collectInputs, ingestInputs } from '../../src/ingest/pipeline.js';
 import { openServices, type Services } from '../../src/main.js';
 
-export { CORPUS_DIR, EVAL_DIR, REPO_ROOT, corpusPath } from './paths.js';
+export { CORPUS_DIR, EVAL_DIR, REPO_ROOT, SEEDS_DIR, corpusPath } from './paths.js';
 
 export async function makeTempDir(prefix = 'yingji-test-'): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
@@ -19,10 +20,13 @@ export function testConfig(dataDir: string, env: Record<string, string> = {}): R
   });
 }
 
+/** @throws Error when an input path does not exist (a missing corpus would otherwise give an empty knowledge base). */
 export async function createTestKnowledgeBase(
   paths: string[],
   env: Record<string, string> = {},
 ): Promise<{ dir: string; config: Readonly<Config>; services: Services; cleanup(): Promise<void> }> {
+  const missing = paths.filter((p) => !existsSync(p));
+  if (missing.length) throw new Error(`test input not found: ${missing.join(', ')} (corpus files need YINGJI_CORPUS_DIR and a *.full.test.ts name)`);
   const dir = await makeTempDir();
   const config = testConfig(dir, env);
   const services = await openServices(config);

@@ -1,11 +1,25 @@
 /** 法规浏览: pick a document, read it article by article, jump straight to 第X条. */
-import type { Chunk, SourceDoc } from '../../src/core/types.js';
-import type { DocumentDetail } from '../../src/server/events.js';
+import type { Chunk, DocumentDetail, SourceDoc } from '../../src/server/events.js';
 import { api, ApiError } from './api.js';
+import { articleLabelOf } from './article-label.js';
 import { clear, formatDate, h } from './dom.js';
-import { articleLabelOf } from './numerals.js';
+import type { MountView } from './view.js';
 
-export async function renderBrowse(container: HTMLElement, docId?: string, target?: string): Promise<void> {
+/** Mounts the document list and, for #/browse/<docId>/<target>, that document scrolled to `target` (a locator or 第X条). */
+export const mountBrowse: MountView = (container, _ctx, [docId, target]) => {
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  void loadBrowse(container, timers, docId, target);
+  return {
+    destroy() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+    },
+  };
+};
+
+type Timers = Set<ReturnType<typeof setTimeout>>;
+
+async function loadBrowse(container: HTMLElement, timers: Timers, docId?: string, target?: string): Promise<void> {
   const filter = h('input', { type: 'search', placeholder: '按标题筛选', 'aria-label': '按标题筛选' });
   const list = h('ul', { class: 'doc-list' });
   const reader = h('section', { class: 'reader' }, h('p', { class: 'muted' }, '从左侧选择一份文档阅读。'));
@@ -28,10 +42,10 @@ export async function renderBrowse(container: HTMLElement, docId?: string, targe
   };
   filter.addEventListener('input', renderList);
   renderList();
-  if (docId) await openDocument(reader, docId, target);
+  if (docId) await openDocument(reader, timers, docId, target);
 }
 
-async function openDocument(reader: HTMLElement, docId: string, target?: string): Promise<void> {
+async function openDocument(reader: HTMLElement, timers: Timers, docId: string, target?: string): Promise<void> {
   clear(reader);
   let detail: DocumentDetail;
   try {
@@ -49,7 +63,7 @@ async function openDocument(reader: HTMLElement, docId: string, target?: string)
     const label = articleLabelOf(jumpInput.value);
     const el = label ? body.querySelector<HTMLElement>(`[data-article="${CSS.escape(label)}"]`) : null;
     jumpMsg.textContent = el ? '' : label ? `本文没有${label}` : '请输入条号';
-    if (el) focusArticle(el);
+    if (el) focusArticle(el, timers);
   };
   reader.append(
     h('header', { class: 'reader-head' },
@@ -80,7 +94,7 @@ async function openDocument(reader: HTMLElement, docId: string, target?: string)
     const byLocator = [...body.querySelectorAll<HTMLElement>('section.article')].find((s) => s.dataset.locator === target);
     const label = target.split(' › ').pop() ?? '';
     const el = byLocator ?? body.querySelector<HTMLElement>(`[data-article="${CSS.escape(label)}"]`);
-    if (el) focusArticle(el);
+    if (el) focusArticle(el, timers);
   }
 }
 
@@ -90,8 +104,12 @@ function locatorOf(c: Chunk): string {
   return path.join(' › ');
 }
 
-function focusArticle(el: HTMLElement): void {
+function focusArticle(el: HTMLElement, timers: Timers): void {
   el.scrollIntoView({ block: 'start' });
   el.classList.add('flash');
-  setTimeout(() => el.classList.remove('flash'), 1500);
+  const t = setTimeout(() => {
+    timers.delete(t);
+    el.classList.remove('flash');
+  }, 1500);
+  timers.add(t);
 }

@@ -1,15 +1,9 @@
 /** Chat: conversation list, streamed answers with reasoning, citations and source cards, feedback. */
-import type { AnswerMode, AnswerResult, Citation } from '../../src/answer/types.js';
-import type { ConversationDetail, ConversationSummary, ConversationTurnRecord } from '../../src/server/events.js';
+import type { AnswerMode, AnswerResult, Citation, ConversationDetail, ConversationSummary, ConversationTurnRecord } from '../../src/server/events.js';
 import { api, ApiError } from './api.js';
 import { clear, formatDateTime, h, newId } from './dom.js';
-import type { Session } from './main.js';
-import { refreshHealth } from './main.js';
 import { appendHighlighted, renderMarkdown } from './markdown.js';
-
-export interface ChatView {
-  destroy(): void;
-}
+import type { View, ViewContext } from './view.js';
 
 const MODE_LABELS: Record<AnswerMode, string> = { llm: '大模型回答', extractive: '离线检索模式', 'no-basis': '未找到依据' };
 
@@ -31,7 +25,7 @@ interface TurnView {
   renderQueued: boolean;
 }
 
-export function createChatView(container: HTMLElement, session: Session): ChatView {
+export function mountChat(container: HTMLElement, { session, refreshHealth }: ViewContext): View {
   const { socket, user } = session;
   const canBrowse = user.role !== 'officer';
   const turns = new Map<string, TurnView>();
@@ -101,7 +95,7 @@ export function createChatView(container: HTMLElement, session: Session): ChatVi
       renderSources(t);
       finish(t);
       void loadList();
-      if (e.result.mode === 'llm' || e.result.modeReason) void refreshHealth();
+      if (e.result.mode === 'llm' || e.result.modeReason) refreshHealth();
     },
     error: (e: { requestId: string; error: { code: string; message: string } }) => {
       const t = turns.get(e.requestId);

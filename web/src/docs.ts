@@ -1,12 +1,9 @@
 /** 文档管理 (admin): drag-and-drop upload with per-file progress, document table, edit, replace, delete, reindex; audit; users. */
-import type { DocStatus, SourceDoc } from '../../src/core/types.js';
-import { DOC_TYPES } from '../../src/core/types.js';
-import type { IngestProgressEvent, Role, UploadAccepted, UserInfo, WireError } from '../../src/server/events.js';
-import { ROLE_LABELS, ROLES } from '../../src/server/events.js';
+import type { DocStatus, IngestProgressEvent, Role, SourceDoc, UploadAccepted, UserInfo, WireError } from '../../src/server/events.js';
+import { DOC_TYPES, ROLE_LABELS, ROLES } from '../../src/server/events.js';
 import { api, ApiError, uploadWithProgress } from './api.js';
 import { clear, formatDate, formatDateTime, h } from './dom.js';
-import type { Session } from './main.js';
-import { refreshHealth } from './main.js';
+import type { View, ViewContext } from './view.js';
 
 const STATUS_LABELS: Record<DocStatus, string> = { indexed: '已索引', needs_ocr: '需OCR', failed: '失败' };
 const OUTCOME_LABELS: Record<string, string> = { added: '已索引', replaced: '已更新', unchanged: '未变化', needs_ocr: '需OCR', failed: '失败', removed: '已删除' };
@@ -16,7 +13,7 @@ interface FileRow {
   state: HTMLElement;
 }
 
-export async function renderDocs(container: HTMLElement, session: Session): Promise<void> {
+export function mountDocs(container: HTMLElement, { session, refreshHealth }: ViewContext): View {
   const fileRows = new Map<string, FileRow>();
   const uploads = h('ul', { class: 'upload-list' });
   const picker = h('input', { type: 'file', multiple: true, accept: '.pdf,.docx,.md,.markdown,.txt,.html,.htm', hidden: true });
@@ -82,19 +79,11 @@ export async function renderDocs(container: HTMLElement, session: Session): Prom
       if (e.error) message.textContent = `后台任务失败：${e.error.message}`;
       else if (e.kind === 'reindex') message.textContent = `重建索引完成（${p.filesDone} 份文档）。`;
       void loadDocs();
-      void refreshHealth();
+      refreshHealth();
     }
   };
   session.socket.on('ingest:progress', onProgress);
-  // Detach when the page is left (the container is cleared by the router).
-  new MutationObserver((_m, obs) => {
-    if (!container.contains(drop)) {
-      session.socket.off('ingest:progress', onProgress);
-      obs.disconnect();
-    }
-  }).observe(container, { childList: true });
-
-  await loadDocs();
+  void loadDocs();
 
   async function upload(files: File[]): Promise<void> {
     const rows: FileRow[] = [];
@@ -184,7 +173,7 @@ export async function renderDocs(container: HTMLElement, session: Session): Prom
               await api(`/api/documents/${encodeURIComponent(d.id)}`, { method: 'DELETE' });
               message.textContent = `已删除《${d.title}》。`;
               await loadDocs();
-              void refreshHealth();
+              refreshHealth();
             } catch (e) {
               message.textContent = e instanceof ApiError ? e.message : '删除失败';
             }
@@ -237,6 +226,12 @@ export async function renderDocs(container: HTMLElement, session: Session): Prom
       message.textContent = e instanceof ApiError ? e.message : '重建失败';
     }
   }
+
+  return {
+    destroy() {
+      session.socket.off('ingest:progress', onProgress);
+    },
+  };
 }
 
 function renderUsersPanel(): HTMLElement {

@@ -1,26 +1,32 @@
 /** App shell: login, navigation by role, status bar, hash routes (#/chat, #/browse/<doc>/<chunk>, #/docs). */
-import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, HealthInfo, ServerToClientEvents, SessionUser } from '../../src/server/events.js';
+import { io } from 'socket.io-client';
+import type { SessionUser } from '../../src/server/events.js';
 import { ROLE_LABELS } from '../../src/server/events.js';
 import { api, ApiError, setUnauthorizedHandler } from './api.js';
-import { renderBrowse } from './browse.js';
-import { createChatView, type ChatView } from './chat.js';
-import { renderDocs } from './docs.js';
+import { mountBrowse } from './browse.js';
+import { mountChat } from './chat.js';
+import { mountDocs } from './docs.js';
 import { clear, h } from './dom.js';
+import { createStatusBar } from './status-bar.js';
+import type { AppSocket, MountView, Session, View, ViewContext } from './view.js';
 import './styles.css';
 
-export type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-export interface Session {
-  user: SessionUser;
-  socket: AppSocket;
-}
-
 const root = document.getElementById('app') as HTMLElement;
-const HEALTH_POLL_MS = 30_000;
 let session: Session | undefined;
-let chat: ChatView | undefined;
-let healthTimer: number | undefined;
+/** The mounted page and the route it was mounted for; chat stays mounted while the route stays #/chat. */
+let current: { key: string; view: View } | undefined;
+
+interface Route {
+  mount: MountView;
+  allowed(role: SessionUser['role']): boolean;
+  /** Kept mounted across hash changes within the page (the conversation survives). */
+  keep: boolean;
+}
+const ROUTES: Record<string, Route> = {
+  chat: { mount: mountChat, allowed: () => true, keep: true },
+  browse: { mount: mountBrowse, allowed: (role) => role !== 'officer', keep: false },
+  docs: { mount: mountDocs, allowed: (role) => role === 'admin', keep: false },
+};
 
 setUnauthorizedHandler(() => {
   if (session) logoutLocally();
@@ -84,15 +90,14 @@ function enter(user: SessionUser): void {
 function logoutLocally(message?: string): void {
   session?.socket.disconnect();
   session = undefined;
-  chat?.destroy();
-  chat = undefined;
+  unmount();
   window.removeEventListener('hashchange', route);
-  if (healthTimer) window.clearInterval(healthTimer);
+  statusBar.stop();
   showLogin(message);
 }
 
 const main = h('main', { class: 'main' });
-const statusBar = h('div', { class: 'status', role: 'status' });
+const statusBar = createStatusBar();
 const nav = h('nav', { class: 'nav' });
 
 function renderShell(): void {
@@ -124,52 +129,39 @@ function renderShell(): void {
       { class: 'shell' },
       h('header', { class: 'top' }, h('span', { class: 'brand' }, '应急知识助手'), nav, h('span', { class: 'who' }, `${user.username}（${ROLE_LABELS[user.role]}）`), logout),
       main,
-      statusBar,
+      statusBar.element,
     ),
   );
-  void refreshHealth();
-  healthTimer = window.setInterval(() => void refreshHealth(), HEALTH_POLL_MS);
+  statusBar.start();
 }
 
-export async function refreshHealth(): Promise<void> {
+function unmount(): void {
+  current?.view.destroy();
+  current = undefined;
+  clear(main);
+}
+
+/** A hand-typed #/browse/%ZZ must not break routing: an undecodable segment is taken as it stands. */
+function decodeSegment(segment: string): string {
   try {
-    const health = await api<HealthInfo>('/api/health');
-    clear(statusBar);
-    const online = health.llm.mode === 'llm';
-    statusBar.append(
-      h('span', { class: online ? 'dot on' : 'dot off' }),
-      h('span', { title: health.llm.reason ?? '' }, online ? `模型在线：${health.llm.model}` : '离线检索模式'),
-      h('span', { class: 'sep' }, '·'),
-      h('span', {}, `索引：${health.index.documents} 份文档，${health.index.chunks} 个段落`),
-    );
+    return decodeURIComponent(segment);
   } catch {
-    statusBar.textContent = '无法获取服务状态';
+    return segment;
   }
 }
 
 function route(): void {
   if (!session) return;
-  const hash = location.hash || '#/chat';
-  const [, page, ...rest] = hash.split('/');
+  const [, asked = 'chat', ...rest] = (location.hash || '#/chat').split('/');
+  const page = ROUTES[asked]?.allowed(session.user.role) ? asked : 'chat';
   for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', a.getAttribute('data-route') === `#/${page}`);
-  if (page === 'browse' && session.user.role !== 'officer') {
-    chat?.destroy();
-    chat = undefined;
-    clear(main);
-    void renderBrowse(main, rest[0] ? decodeURIComponent(rest[0]) : undefined, rest[1] ? decodeURIComponent(rest[1]) : undefined);
-    return;
-  }
-  if (page === 'docs' && session.user.role === 'admin') {
-    chat?.destroy();
-    chat = undefined;
-    clear(main);
-    void renderDocs(main, session);
-    return;
-  }
-  if (!chat) {
-    clear(main);
-    chat = createChatView(main, session);
-  }
+  const { mount, keep } = ROUTES[page];
+  const params = rest.map(decodeSegment);
+  const key = keep ? page : [page, ...params].join('/');
+  if (keep && current?.key === key) return;
+  unmount();
+  const ctx: ViewContext = { session, refreshHealth: () => void statusBar.refresh() };
+  current = { key, view: mount(main, ctx, params) };
 }
 
 void start();

@@ -24,6 +24,8 @@ export function queryRoutes(ctx: ServerContext): Router {
       query: result.query,
       tookMs: result.tookMs,
       sufficient: result.sufficient,
+      basis: result.basis,
+      ...(result.basisNote ? { basisNote: result.basisNote } : {}),
       hits: result.hits.map(toSearchHitJson),
     };
     res.json(body);

@@ -1,12 +1,18 @@
-/** Builds Hit objects from real corpus articles (read in place, never copied), for tests of the pure parts. */
+/**
+ * Builds Hit objects from real Markdown documents read in place (the project's seeds/, or the public corpus in
+ * `*.full.test.ts`), for tests of the pure parts. Every function takes an absolute file path.
+ */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Chunk, Hit, SourceDoc } from '../../src/core/types.js';
-import { corpusPath } from '../support/paths.js';
+import { SEEDS_DIR } from '../support/paths.js';
+
+/** A file of the project's seeds/. */
+export const seedPath = (name: string) => path.join(SEEDS_DIR, name);
 
 /** Splits a law text into articles: label → text (label included, as the chunker keeps it). */
 export async function readArticles(file: string): Promise<{ title: string; articles: Map<string, { text: string; chapter: string }> }> {
-  const raw = await readFile(corpusPath(file), 'utf8');
+  const raw = await readFile(file, 'utf8');
   const title = /^#\s+(.+)$/m.exec(raw)?.[1].trim() ?? path.basename(file);
   const articles = new Map<string, { text: string; chapter: string }>();
   let chapter = '';
@@ -38,7 +44,7 @@ export function makeDoc(file: string, title: string): SourceDoc {
   const source = path.basename(file);
   return {
     id: source.replace(/\.\w+$/, ''),
-    sourceKey: corpusPath(file),
+    sourceKey: file,
     source,
     title,
     docType: '法律',
@@ -67,7 +73,7 @@ export function makeHit(doc: SourceDoc, ordinal: number, text: string, headingPa
   return { chunk, doc, score, locator };
 }
 
-/** Hits for the given articles of a corpus law, in the given order, scores descending from 0.9. */
+/** Hits for the given articles of a law-shaped document, in the given order, scores descending from 0.9. */
 export async function hitsFromArticles(file: string, labels: string[]): Promise<Hit[]> {
   const { title, articles } = await readArticles(file);
   const doc = makeDoc(file, title);
@@ -80,7 +86,7 @@ export async function hitsFromArticles(file: string, labels: string[]): Promise<
 
 /** One hit for a plan section: the text under a Markdown heading (until the next heading of any level). */
 export async function hitFromPlanSection(file: string, heading: string, score = 0.8): Promise<Hit> {
-  const raw = await readFile(corpusPath(file), 'utf8');
+  const raw = await readFile(file, 'utf8');
   const title = /^#\s+(.+)$/m.exec(raw)?.[1].trim() ?? file;
   const lines = raw.split('\n');
   const start = lines.findIndex((l) => /^#{2,6}\s/.test(l) && l.replace(/^#+\s*/, '').trim() === heading);
@@ -91,3 +97,11 @@ export async function hitFromPlanSection(file: string, heading: string, score = 
   const doc = { ...makeDoc(file, title), docType: '应急预案' as const };
   return makeHit(doc, start, text, [heading], heading, score);
 }
+
+/** The sample documents of seeds/ (its README.md is about them, not one of them). */
+export const SEED_DOCUMENTS = [
+  'confined-space-procedure-sample.md',
+  'flood-typhoon-plan-sample.md',
+  'hazchem-leak-card-sample.md',
+  'duty-handbook-sample.docx',
+].map(seedPath);
