@@ -66,7 +66,7 @@ export class ThreadedHnswIndex implements VectorIndex {
     this.answer = new Float64Array(shared, 16, MAX_SEARCH_K * 2);
     this.pendingVectors = new Float32Array(ADD_BATCH * dimensions);
     const workerData: WorkerData = { shared, dimensions, maxK: MAX_SEARCH_K };
-    this.worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData });
+    this.worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData, execArgv: [] });
     this.worker.unref(); // an idle index must not keep the process alive; requests ref() it while pending
     this.worker.on('message', (r: Reply) => this.settle(r));
     this.worker.on('error', (e) => this.fail(e));
