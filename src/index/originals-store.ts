@@ -173,8 +173,8 @@ export class OriginalsStore {
    * of documents, so only then.
    */
   async removeStrays(referenced: Set<string | undefined>): Promise<void> {
+    if (!(await this.strayedPossibly())) return;
     const marker = path.join(this.dir, ORIGINALS_PENDING_FILE);
-    if (!(await stat(marker).then(() => true, () => false))) return;
     const root = path.join(this.dir, FILES_DIR);
     let dirs: string[];
     try {
@@ -198,6 +198,11 @@ export class OriginalsStore {
       await rmdir(docDir).catch(() => undefined);
     }
     await unlink(marker).catch(() => undefined);
+  }
+
+  /** Whether an earlier writer ended with originals possibly unnamed (cheap: one stat). */
+  async strayedPossibly(): Promise<boolean> {
+    return stat(path.join(this.dir, ORIGINALS_PENDING_FILE)).then(() => true, () => false);
   }
 
   private async remove(relative: string): Promise<void> {

@@ -45,6 +45,7 @@ export function diskError(e: unknown, what: string): unknown {
 
 /** At open, when an earlier writer ended uncleanly: deletes originals the loaded generation does not name. */
 export async function removeStrayOriginals(dir: string, originals: OriginalsStore, state: KnowledgeState): Promise<void> {
+  if (!(await originals.strayedPossibly())) return; // the usual case: no lock (and its fsync) needed
   const attempt = await tryAcquireWriteLock(dir).catch(() => undefined);
   if (!attempt?.held) return;
   try {
