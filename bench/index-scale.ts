@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Chunk, SourceDoc } from '../src/core/types.js';
 import { openKnowledgeBase } from '../src/index/open.js';
 import { createBuiltinEmbedder } from '../src/llm/builtin/builtin-embedder.js';
-import { tokenizeQuery } from '../src/llm/builtin/chinese-tokenizer.js';
+import { tokenizeQuery } from '../src/core/chinese-tokenizer.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = path.resolve(ROOT, '../shared/corpus/full');
@@ -150,7 +150,7 @@ if (measureRecall) {
       .sort((a, b) => b.s - a.s)
       .slice(0, 10)
       .map((x) => x.id);
-    const approx = new Set(kb.searchVector(Array.from(qv), 10).map((h) => h.chunkId));
+    const approx = new Set(kb.searchVector(Array.from(qv), 10).map((h) => h.chunk.id));
     hits += exact.filter((id) => approx.has(id)).length;
     total += 10;
   }

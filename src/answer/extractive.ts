@@ -4,7 +4,7 @@
  * each line cited [n]. A direct article request gets the article verbatim.
  */
 import type { Hit } from '../core/types.js';
-import { bigramSet, cjkBigrams, jaccard } from '../llm/builtin/chinese-tokenizer.js';
+import { bigramSet, cjkBigrams, jaccard } from '../core/chinese-tokenizer.js';
 import { labelMatches } from '../retrieval/article-ref.js';
 import type { QueryAnalysis } from '../retrieval/types.js';
 

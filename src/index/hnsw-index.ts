@@ -3,7 +3,7 @@
  * hnswlib has no way to list deleted labels, so save() writes a small sidecar `<file>.deleted`
  * (little-endian uint32 labels) beside the index; load() reads it back.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
 import hnswlib from 'hnswlib-node';
 import type { VectorIndex } from './vector-index.js';
 
@@ -66,16 +66,26 @@ export class HnswIndex implements VectorIndex {
    * @throws Error when the file is missing, truncated or of another dimension (callers map it to INDEX_CORRUPT).
    */
   static async load(file: string, dimensions: number, options: HnswIndexOptions = {}): Promise<HnswIndex> {
+    return HnswIndex.loadSync(file, dimensions, options);
+  }
+
+  /** load() without a promise, for the index worker (threaded-hnsw-index.ts), which runs one request at a time. */
+  static loadSync(file: string, dimensions: number, options: HnswIndexOptions = {}): HnswIndex {
     const index = new HierarchicalNSW('cosine', dimensions);
-    await index.readIndex(file, true);
+    index.readIndexSync(file, true);
     if (index.getNumDimensions() !== dimensions) {
       throw new Error(`vector index has ${index.getNumDimensions()} dimensions, expected ${dimensions}`);
     }
     index.setEf(options.efSearch ?? EF_SEARCH);
-    const deleted = await readDeleted(deletedSidecarPath(file));
+    const deleted = readDeleted(deletedSidecarPath(file));
     const live = new Set<number>();
     for (const label of index.getIdsList()) if (!deleted.has(label)) live.add(label);
     return new HnswIndex(dimensions, index, live);
+  }
+
+  /** Labels in use, for callers that mirror them (the threaded index keeps a copy on its main thread). */
+  labels(): number[] {
+    return [...this.live];
   }
 
   size(): number {
@@ -128,13 +138,20 @@ export class HnswIndex implements VectorIndex {
 
   /** Writes the graph and its deleted-label sidecar. Synchronous inside, so a concurrent add() cannot race the writer thread. */
   async save(file: string): Promise<void> {
+    this.saveSync(file);
+  }
+
+  saveSync(file: string): void {
     this.index.writeIndexSync(file);
     const deleted: number[] = [];
     if (this.index.getCurrentCount() > this.live.size) {
       for (const label of this.index.getIdsList()) if (!this.live.has(label)) deleted.push(label);
     }
-    await writeFile(deletedSidecarPath(file), Buffer.from(Uint32Array.from(deleted).buffer));
+    writeFileSync(deletedSidecarPath(file), Buffer.from(Uint32Array.from(deleted).buffer));
   }
+
+  /** Nothing to release beyond what the garbage collector frees; here for the VectorIndex contract. */
+  async close(): Promise<void> {}
 
   private tryUnmarkDelete(label: number): boolean {
     try {
@@ -152,10 +169,10 @@ export class HnswIndex implements VectorIndex {
   }
 }
 
-async function readDeleted(file: string): Promise<Set<number>> {
+function readDeleted(file: string): Set<number> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = readFileSync(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
     throw e;

@@ -17,7 +17,7 @@ import { link, mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
-import { writeFileDurably } from './generation-store.js';
+import { writeFileDurably } from '../core/durable-files.js';
 
 /** The lock file, relative to the knowledge folder. */
 export const WRITE_LOCK_FILE = 'index/write.lock';
@@ -26,7 +26,7 @@ export const WRITE_LOCK_NAME = 'write.lock';
 /** Breaking a stale lock races with other breakers; a few rounds settle it. */
 const ACQUIRE_ATTEMPTS = 4;
 
-interface LockOwner {
+export interface LockOwner {
   pid: number;
   host: string;
   token: string;
@@ -38,12 +38,21 @@ export interface WriteLock {
   release(): Promise<void>;
 }
 
+/** Pause between attempts while another writer holds the lock. */
+const RETRY_INTERVAL_MS = 200;
+
 /**
- * Takes the folder's write lock, or throws KNOWLEDGE_BASE_BUSY naming the live holder.
+ * Takes the folder's write lock, waiting up to `waitMs` for a live holder to let go, or throws
+ * KNOWLEDGE_BASE_BUSY naming it.
  * @throws AppError KNOWLEDGE_BASE_BUSY
  */
-export async function acquireWriteLock(dir: string): Promise<WriteLock> {
-  const lock = await tryAcquireWriteLock(dir);
+export async function acquireWriteLock(dir: string, options: { waitMs?: number } = {}): Promise<WriteLock> {
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  let lock = await tryAcquireWriteLock(dir);
+  while (!lock.held && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_INTERVAL_MS, Math.max(1, deadline - Date.now()))));
+    lock = await tryAcquireWriteLock(dir);
+  }
   if (lock.held) return lock.lock;
   const owner = lock.owner;
   throw new AppError(
@@ -76,6 +85,13 @@ export async function tryAcquireWriteLock(dir: string): Promise<{ held: true; lo
   } finally {
     await unlink(tmp).catch(() => undefined);
   }
+}
+
+/** The live holder of the folder's lock, if any (reads only: needs no disk space). */
+export async function liveLockHolder(dir: string): Promise<LockOwner | undefined> {
+  // The lock is linked in whole (never written in place), so an unreadable one is no holder's.
+  const owner = await readOwner(path.join(dir, WRITE_LOCK_FILE));
+  return owner && isAlive(owner) ? owner : undefined;
 }
 
 function lockHandle(file: string, token: string): WriteLock {

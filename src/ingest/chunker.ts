@@ -12,6 +12,7 @@
  * built with one join.
  */
 import type { Block, ChunkDraft } from '../core/types.js';
+import { CHUNKER_SETTINGS } from '../index/knowledge-base.js';
 import {
   HEADING_RANK,
   type HeadingKind,
@@ -38,24 +39,8 @@ export interface ChunkerOptions {
   mergeShortArticlesBelowChars: number;
 }
 
-/**
- * Chunker settings, recorded in the index manifest (a change means the index must be rebuilt).
- *
- * Why these sizes: an article (条) of a Chinese law is typically 60–250 characters and rarely above 800, so a
- * 900-character ceiling keeps virtually every article whole — article lookups need exact, unsplit articles.
- * 900 CJK characters are about 600–900 tokens, well inside bge-m3's window and short enough that one passage
- * stays on one topic. When something must be split (long articles, plan sections with long lists, tables) the
- * pieces aim at 450 characters (2–4 balanced pieces rather than one full piece plus a scrap). The 60-character
- * overlap is about one clause of legal Chinese: enough to carry the subject of a sentence cut at a paragraph's
- * middle without duplicating whole 款.
- */
-export const CHUNKER_SETTINGS: Readonly<{ version: number; targetChars: number; maxChars: number; overlapChars: number }> =
-  Object.freeze({
-    version: 1,
-    targetChars: 450,
-    maxChars: 900,
-    overlapChars: 60,
-  });
+/** The chunker's sizes: one definition, in the index stage, whose manifest records them (why these sizes: see there). */
+export { CHUNKER_SETTINGS };
 
 /**
  * Merging of short articles is off by default: a one-line article (本法自…起施行。) loses nothing by standing

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { AppError, toAppError } from '../core/errors.js';
 import type { Chunk, DocMetadata, SourceDoc } from '../core/types.js';
 import { embeddingText } from '../index/embedding-text.js';
-import { sha256Hex } from '../index/generation-store.js';
+import { sha256Hex } from '../core/durable-files.js';
 import type { KnowledgeBase } from '../index/knowledge-base.js';
 import { chunkDocument } from './chunker.js';
 import { extractMetadata } from './metadata.js';

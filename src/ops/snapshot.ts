@@ -17,10 +17,11 @@ import { mkdir, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promi
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
 import type { SourceDoc } from '../core/types.js';
-import { FILES_DIR } from '../index/file-knowledge-base.js';
-import { CURRENT_FILE, INDEX_DIR, readCurrent, sha256Hex, syncDir, writeFileDurably, type FileDigest } from '../index/generation-store.js';
+import { sha256Hex, syncDir, writeFileDurably } from '../core/durable-files.js';
+import { CURRENT_FILE, INDEX_DIR, readCurrent, type FileDigest } from '../index/generation-format.js';
+import { FILES_DIR, storedOriginalOf } from '../index/originals-store.js';
 import { KNOWLEDGE_FORMAT_VERSION } from '../index/knowledge-base.js';
-import { inspectKnowledgeFolder, isInside, readGenerationManifest, DOCS_FILE } from './knowledge-check.js';
+import { inspectKnowledgeFolder, readGenerationManifest, DOCS_FILE } from './knowledge-check.js';
 
 /** Version of the snapshot layout below; restore refuses any other. */
 export const SNAPSHOT_FORMAT_VERSION = 1;
@@ -133,11 +134,11 @@ async function copyOnce(source: string, staging: string): Promise<SnapshotManife
   const docs = JSON.parse((await readFile(path.join(dataOut, genRel, DOCS_FILE))).toString('utf8')) as SourceDoc[];
   let originals = 0;
   for (const doc of docs) {
-    if (!doc.storedFile) continue;
-    if (!isInside(doc.storedFile)) throw new AppError('INDEX_CORRUPT', `文档 ${doc.id} 的原件路径无效：${doc.storedFile}`);
-    const bytes = await copyTracked(source, dataOut, doc.storedFile, files);
+    const stored = storedOriginalOf(doc);
+    if (!stored) continue;
+    const bytes = await copyTracked(source, dataOut, stored, files);
     // An ingest in progress stores the new original before it commits: that is not this generation's file.
-    if (sha256Hex(bytes) !== doc.contentHash) throw new FolderChanged(`原件 ${doc.storedFile} 正在被替换`);
+    if (sha256Hex(bytes) !== doc.contentHash) throw new FolderChanged(`原件 ${stored} 正在被替换`);
     originals++;
   }
   const extras = await copyExtras(source, dataOut, files);

@@ -4,16 +4,19 @@
  */
 import { toHalfWidth } from '../core/chinese-text.js';
 import type { Chunk, Hit, SourceDoc } from '../core/types.js';
-import type { KnowledgeBase } from '../index/knowledge-base.js';
-import { bigramSet, jaccard, tokenizeQuery } from '../llm/builtin/chinese-tokenizer.js';
+import type { ChunkRef, KnowledgeReader, KnowledgeSearch } from '../index/knowledge-base.js';
+import { bigramSet, jaccard, tokenizeQuery } from '../core/chinese-tokenizer.js';
 import { answerTypesOf, decideBasis } from './basis.js';
 import { labelMatches, matchDocuments, parseArticleRef, type ArticleRef } from './article-ref.js';
 import { formatLocator } from './locator.js';
 import { expandQuery, loadSynonyms, type SynonymTable } from './synonyms.js';
 import type { QueryAnalysis, RetrievalResult, RetrieveOptions, Retriever } from './types.js';
 
+/** What retrieval needs of the knowledge base: reading and searching, never writing. */
+export type RetrievalSource = KnowledgeReader & KnowledgeSearch;
+
 export interface RetrieverDeps {
-  kb: KnowledgeBase;
+  kb: RetrievalSource;
   synonymFiles?: string[];
   synonyms?: SynonymTable;
   tuning?: Partial<RetrievalTuning>;
@@ -72,18 +75,18 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         return { query, analysis, hits: [], tookMs: performance.now() - started, sufficient: false, basis: 'none', answerTypes: answerTypesOf(query) };
       }
 
-      const fused = new Map<string, { fused: number; similarity: number }>();
-      const entry = (id: string) => {
-        let e = fused.get(id);
-        if (!e) fused.set(id, (e = { fused: 0, similarity: 0 }));
+      const fused = new Map<string, { ref: ChunkRef; fused: number; similarity: number }>();
+      const entry = (ref: ChunkRef) => {
+        let e = fused.get(ref.chunk.id);
+        if (!e) fused.set(ref.chunk.id, (e = { ref, fused: 0, similarity: 0 }));
         return e;
       };
       const lexical = analysis.terms.length ? kb.searchLexical(analysis.terms, tuning.candidatesPerIndex) : [];
-      lexical.forEach((r, rank) => (entry(r.chunkId).fused += tuning.lexicalWeight / (tuning.rrfK + rank + 1)));
+      lexical.forEach((r, rank) => (entry(r).fused += tuning.lexicalWeight / (tuning.rrfK + rank + 1)));
       const queryVector = await kb.embedder.embedQuery(vectorQueryText(analysis));
       const vector = kb.searchVector(queryVector, tuning.candidatesPerIndex);
       vector.forEach((r, rank) => {
-        const e = entry(r.chunkId);
+        const e = entry(r);
         e.fused += tuning.vectorWeight / (tuning.rrfK + rank + 1);
         e.similarity = r.similarity;
       });
@@ -91,42 +94,36 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       const { matched, missing } = namedDocuments(query, docs);
       const namedDocs = new Set(matched);
       if (namedDocs.size) {
-        for (const [id, e] of fused) if (namedDocs.has(docIdOf(id))) e.fused *= NAMED_DOC_BOOST;
+        for (const e of fused.values()) if (namedDocs.has(e.ref.chunk.docId)) e.fused *= NAMED_DOC_BOOST;
       }
       // Purpose clauses (为了…制定本法) and title/adoption preambles share a document's topic words but rarely answer.
       const asksWhen = ASKS_WHEN.test(query);
-      for (const [id, e] of fused) {
-        const chunk = kb.getChunk(id);
-        if (!chunk) continue;
+      for (const e of fused.values()) {
+        const { chunk } = e.ref;
         if (PURPOSE_CLAUSE.test(chunk.text) || (!asksWhen && chunk.articleLabel === PREAMBLE_LABEL)) e.fused *= tuning.purposeWeight;
       }
       const articleChunks = analysis.articleRef ? findArticleChunks(kb, analysis.articleRef) : [];
-      for (const chunk of articleChunks) entry(chunk.id).fused += ARTICLE_MATCH_BONUS;
+      for (const ref of articleChunks) entry(ref).fused += ARTICLE_MATCH_BONUS;
 
-      let ranked = [...fused.entries()].sort((a, b) => b[1].fused - a[1].fused);
+      let ranked = [...fused.values()].sort((a, b) => b.fused - a.fused);
       const hits: Hit[] = [];
       const keptFingerprints: Set<string>[] = [];
-      const articleIds = new Set(articleChunks.map((c) => c.id));
+      const articleIds = new Set(articleChunks.map((r) => r.chunk.id));
       const termIdf = queryTermIdf(kb, analysis);
       // Another wording of the question (the model's legal rewrite) may state what the passage covers.
       const alternativeIdf = termIdfOf(kb, analysis.alternativeTerms ?? []);
       const scoreOf = (doc: SourceDoc, chunk: Chunk, similarity: number) =>
         Math.max(absoluteScore(termIdf, doc, chunk, similarity), alternativeIdf.size ? absoluteScore(alternativeIdf, doc, chunk, similarity) : 0);
-      ranked = rerankByCoverage(ranked, tuning, (id, similarity) => {
-        const chunk = kb.getChunk(id);
-        const doc = chunk && kb.getDocument(chunk.docId);
-        return chunk && doc ? scoreOf(doc, chunk, similarity) : 0;
-      });
-      for (const [chunkId, e] of ranked) {
+      ranked = rerankByCoverage(ranked, tuning, (e) => scoreOf(e.ref.doc, e.ref.chunk, e.similarity));
+      for (const e of ranked) {
         if (hits.length >= k) break;
-        const chunk = kb.getChunk(chunkId);
-        if (!chunk || (allowed && !allowed.has(chunk.docId))) continue;
-        const doc = kb.getDocument(chunk.docId);
-        if (!doc || doc.status !== 'indexed') continue;
+        const { chunk, doc } = e.ref;
+        if (allowed && !allowed.has(chunk.docId)) continue;
+        if (doc.status !== 'indexed') continue;
         const fingerprint = bigramSet(chunk.text);
         if (keptFingerprints.some((f) => jaccard(f, fingerprint) > 0.85)) continue;
         keptFingerprints.push(fingerprint);
-        const score = articleIds.has(chunkId) ? 1 : scoreOf(doc, chunk, e.similarity);
+        const score = articleIds.has(chunk.id) ? 1 : scoreOf(doc, chunk, e.similarity);
         hits.push({ chunk, doc, score, locator: formatLocator(chunk) });
       }
       // A question about a document the knowledge base does not hold has no basis here, however similar the words.
@@ -183,12 +180,14 @@ export function analyzeQuery(
   return analysis;
 }
 
-function findArticleChunks(kb: KnowledgeBase, ref: NonNullable<QueryAnalysis['articleRef']>): Chunk[] {
+function findArticleChunks(kb: KnowledgeReader, ref: NonNullable<QueryAnalysis['articleRef']>): ChunkRef[] {
   const articleRef: ArticleRef = { docHint: ref.docHint, articleLabel: ref.articleLabel, kind: ref.kind ?? 'article' };
-  const out: Chunk[] = [];
+  const out: ChunkRef[] = [];
   for (const docId of ref.docIds) {
+    const doc = kb.getDocument(docId);
+    if (!doc) continue;
     for (const chunk of kb.getChunks(docId)) {
-      if (labelMatches(articleRef, chunk.articleLabel, chunk.articleLabels)) out.push(chunk);
+      if (labelMatches(articleRef, chunk.articleLabel, chunk.articleLabels)) out.push({ chunk, doc });
     }
   }
   return out;
@@ -210,18 +209,14 @@ function namedDocuments(query: string, docs: SourceDoc[]): { matched: string[]; 
  * Rank fusion knows order, not content: re-order the head by a blend of normalised fused score and how much
  * of the query's informative terms each passage covers (measured on dev.jsonl: +1.5 points recall@1).
  */
-function rerankByCoverage<T extends { fused: number; similarity: number }>(
-  ranked: [string, T][],
-  tuning: RetrievalTuning,
-  coverageOf: (chunkId: string, similarity: number) => number,
-): [string, T][] {
+function rerankByCoverage<T extends { fused: number }>(ranked: T[], tuning: RetrievalTuning, coverageOf: (e: T) => number): T[] {
   if (!ranked.length || tuning.coverageWeight <= 0) return ranked;
   const head = ranked.slice(0, tuning.coverageRerankDepth);
-  const best = head[0][1].fused || 1;
+  const best = head[0].fused || 1;
   const w = tuning.coverageWeight;
-  const rescored = head.map(([id, e]) => ({ id, e, score: (1 - w) * (e.fused / best) + w * coverageOf(id, e.similarity) }));
+  const rescored = head.map((e) => ({ e, score: (1 - w) * (e.fused / best) + w * coverageOf(e) }));
   rescored.sort((a, b) => b.score - a.score);
-  return [...rescored.map((r): [string, T] => [r.id, r.e]), ...ranked.slice(tuning.coverageRerankDepth)];
+  return [...rescored.map((r) => r.e), ...ranked.slice(tuning.coverageRerankDepth)];
 }
 
 function vectorQueryText(analysis: QueryAnalysis): string {
@@ -246,12 +241,12 @@ function absoluteScore(termIdf: Map<string, number>, doc: SourceDoc, chunk: Chun
 }
 
 /** IDF of the query's own (not expanded) terms that occur in the corpus. */
-function queryTermIdf(kb: KnowledgeBase, analysis: QueryAnalysis): Map<string, number> {
+function queryTermIdf(kb: RetrievalSource, analysis: QueryAnalysis): Map<string, number> {
   return termIdfOf(kb, analysis.terms.filter((t) => t.weight >= 1).map((t) => t.term));
 }
 
 /** IDF of those of `terms` that occur in the corpus. */
-function termIdfOf(kb: KnowledgeBase, terms: string[]): Map<string, number> {
+function termIdfOf(kb: RetrievalSource, terms: string[]): Map<string, number> {
   const n = Math.max(1, kb.chunkCount());
   const out = new Map<string, number>();
   for (const term of terms) {
@@ -260,10 +255,6 @@ function termIdfOf(kb: KnowledgeBase, terms: string[]): Map<string, number> {
     out.set(term.toLowerCase(), Math.log(1 + (n - df + 0.5) / (df + 0.5)));
   }
   return out;
-}
-
-function docIdOf(chunkId: string): string {
-  return chunkId.slice(0, chunkId.lastIndexOf('#'));
 }
 
 function round(x: number): number {

@@ -9,7 +9,7 @@ import { access, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, toAppError } from '../core/errors.js';
 import type { KnowledgeBase } from '../index/knowledge-base.js';
-import { replaceFileAtomically } from '../index/generation-store.js';
+import { replaceFileAtomically } from '../core/durable-files.js';
 import { ingestInputs } from '../ingest/pipeline.js';
 import type { IngestFileOutcome, IngestInput, IngestProgress } from '../ingest/types.js';
 import type { AuditLog } from './audit.js';

@@ -3,7 +3,7 @@
  * again (the pieces overlap), heading lines that open a chapter's first chunk are dropped.
  */
 import type { Chunk, SourceDoc } from '../core/types.js';
-import { sha256Hex } from '../index/generation-store.js';
+import { sha256Hex } from '../core/durable-files.js';
 import { formatLocator } from '../retrieval/locator.js';
 
 /** Label of the chunk with the title and adoption lines; never a question source. */

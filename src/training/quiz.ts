@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { toHalfWidth } from '../core/chinese-text.js';
 import { AppError } from '../core/errors.js';
-import { sha256Hex } from '../index/generation-store.js';
+import { sha256Hex } from '../core/durable-files.js';
 import { loadAllArticles, loadArticles, type Article, type ArticleReader } from './articles.js';
 import { normalizeFactValue } from './facts.js';
 import { buildFactPool, generateQuestions, type FactPool } from './generate.js';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
-import { replaceFileAtomically } from '../index/generation-store.js';
+import { replaceFileAtomically } from '../core/durable-files.js';
 import type { Attempt, Quiz, StudyList } from './types.js';
 
 export const TRAINING_DIR = 'training';

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { appendFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspectKnowledgeFolder } from '../../src/ops/knowledge-check.js';
 import { SNAPSHOT_MANIFEST, type SnapshotManifest } from '../../src/ops/snapshot.js';
 import { BIN, runYingji } from '../cli/run-cli.js';
 import { makeTempDir } from '../support/knowledge.js';
@@ -64,7 +65,9 @@ describe('yingji backup / restore', () => {
       expect(await readFile(path.join(target, file), 'utf8'), file).toBe(await readFile(path.join(live, file), 'utf8'));
     }
     const docs = JSON.parse((await runYingji(['docs', '--json', '--data', target])).stdout) as { id: string }[];
-    for (const d of docs) expect((await readdir(path.join(target, 'files', d.id))).length).toBe(1);
+    const restored = await inspectKnowledgeFolder(target);
+    expect(restored?.missingOriginals).toEqual([]);
+    expect(restored?.docs.filter((d) => d.storedFile)).toHaveLength(docs.length);
     // Nothing is left beside the target.
     expect((await readdir(root)).filter((n) => n.startsWith('.'))).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Bm25Index } from '../../src/index/bm25-index.js';
-import { tokenize } from '../../src/llm/builtin/chinese-tokenizer.js';
+import { tokenize } from '../../src/core/chinese-tokenizer.js';
 import { regulationDocs } from './corpus-docs.js';
 
 const q = (...terms: string[]) => terms.map((term) => ({ term, weight: 1 }));

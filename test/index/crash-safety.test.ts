@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tokenize } from '../../src/core/chinese-tokenizer.js';
 import { openKnowledgeBase } from '../../src/index/open.js';
 import { createBuiltinEmbedder } from '../../src/llm/builtin/builtin-embedder.js';
 import { makeTempDir } from './corpus-docs.js';
@@ -73,9 +74,13 @@ describe('knowledge base crash safety', () => {
       if (chunkTotal > 0) {
         const probe = kb.getChunks(docs[0].id)[0];
         const [best] = kb.searchVector((await embedder.embedDocuments([probe.text]))[0], 1);
-        expect(kb.getChunk(best.chunkId)?.text).toBe(probe.text);
-        const lexical = kb.searchLexical([{ term: '应急', weight: 1 }], 1000);
-        for (const hit of lexical) expect(kb.getChunk(hit.chunkId)).toBeDefined();
+        expect(best.chunk.text).toBe(probe.text);
+        expect(kb.getChunk(best.chunk.id)?.text).toBe(probe.text);
+        // A term of the probe itself: the list cannot be empty, so the loop below always checks something.
+        const term = tokenize(probe.text).sort((x, y) => y.length - x.length)[0];
+        const lexical = kb.searchLexical([{ term, weight: 1 }], 100_000);
+        expect(lexical.map((h) => h.chunk.id)).toContain(probe.id);
+        for (const hit of lexical) expect(kb.getChunk(hit.chunk.id)).toEqual(hit.chunk);
       }
       // Only the current generation survives an open; originals match the documents.
       expect((await readdir(path.join(dir, 'index'))).length).toBe(1);

@@ -55,7 +55,7 @@ describe('knowledge folder write lock', () => {
   it('refuses a commit while another process writes, keeps serving reads, and recovers when that process dies', async () => {
     const dir = await makeTempDir('yingji-lock-');
     dirs.push(dir);
-    const kb = await openKnowledgeBase({ dir, embedder });
+    const kb = await openKnowledgeBase({ dir, embedder, lockWaitMs: 0 });
     const [a, b] = docs;
     kb.putDocument(a.doc, a.chunks, await embedDoc(embedder, a));
     await kb.commit();
@@ -63,7 +63,7 @@ describe('knowledge folder write lock', () => {
     const child = await holdLockInChild(dir);
     children.push(child);
     // Opening for reading needs no lock, and neither do searches.
-    const reader = await openKnowledgeBase({ dir, embedder });
+    const reader = await openKnowledgeBase({ dir, embedder, lockWaitMs: 0 });
     expect(reader.listDocuments()).toHaveLength(1);
     expect(reader.searchLexical([{ term: '应急', weight: 1 }], 5).length).toBeGreaterThan(0);
     expect(reader.searchVector(await embedder.embedQuery('应急预案'), 5).length).toBeGreaterThan(0);
@@ -92,7 +92,7 @@ describe('knowledge folder write lock', () => {
     const dir = await makeTempDir('yingji-lock-');
     dirs.push(dir);
     const first = await openKnowledgeBase({ dir, embedder });
-    const second = await openKnowledgeBase({ dir, embedder });
+    const second = await openKnowledgeBase({ dir, embedder, lockWaitMs: 0 });
     const [a, b] = docs;
     const storedFile = await first.storeOriginal(a.doc.id, 'a.md', Buffer.from('原文'));
     const owner = JSON.parse(await readFile(path.join(dir, WRITE_LOCK_FILE), 'utf8')) as { pid: number };
@@ -106,8 +106,15 @@ describe('knowledge folder write lock', () => {
     first.putDocument({ ...a.doc, storedFile }, a.chunks, await embedDoc(embedder, a));
     await first.commit();
     await expect(readFile(path.join(dir, WRITE_LOCK_FILE))).rejects.toThrow();
+    // The refused change was made on a generation that is no longer current: it is replayed onto the new one,
+    // so neither instance's work is lost.
+    await second.commit();
+    expect(second.listDocuments().map((d) => d.id).sort()).toEqual([a.doc.id, b.doc.id].sort());
     await first.close();
     await second.close();
+    const again = await openKnowledgeBase({ dir, embedder });
+    expect(again.listDocuments().map((d) => d.id).sort()).toEqual([a.doc.id, b.doc.id].sort());
+    await again.close();
   });
 
   it('breaks a stale lock file left by a dead process', async () => {

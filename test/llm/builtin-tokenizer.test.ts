@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cjkBigrams, tokenize, tokenizeQuery } from '../../src/llm/builtin/chinese-tokenizer.js';
+import { cjkBigrams, tokenize, tokenizeQuery } from '../../src/core/chinese-tokenizer.js';
 
 describe('chinese tokenizer', () => {
   it('keeps domain terms whole and also emits their parts', () => {

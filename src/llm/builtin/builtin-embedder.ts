@@ -5,7 +5,7 @@
  */
 import { idf as idfBytes } from '@node-rs/jieba/dict.js';
 import type { Embedder } from '../embedder.js';
-import { cjkBigrams, tokenize, tokenizeQuery } from './chinese-tokenizer.js';
+import { cjkBigrams, tokenize, tokenizeQuery } from '../../core/chinese-tokenizer.js';
 
 export const BUILTIN_EMBEDDER_DIMENSIONS = 512;
 /** Bump the version whenever tokenisation, weights or hashing change: stored vectors then need `yingji reindex`. */
@@ -104,7 +104,7 @@ function embed(words: string[], bigrams: string[], dims: number): number[] {
 
 /**
  * Embeds one passage synchronously (the Embedder methods wrap this). Its jieba segmentation is cached per
- * line (chinese-tokenizer.ts), so the lexical index tokenising the same chunk right after costs little.
+ * line (core/chinese-tokenizer.ts), so the lexical index tokenising the same chunk right after costs little.
  */
 export function embedPassage(text: string, dimensions = BUILTIN_EMBEDDER_DIMENSIONS): number[] {
   return embed(tokenize(text), cjkBigrams(text), dimensions);

@@ -7,7 +7,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { replaceFileAtomically } from '../../index/generation-store.js';
+import { replaceFileAtomically } from '../../core/durable-files.js';
 import { SerialQueue } from '../fs-util.js';
 
 export const SESSION_COOKIE = 'yingji_session';

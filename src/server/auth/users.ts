@@ -9,7 +9,7 @@ import bcrypt from 'bcryptjs';
 import { AppError } from '../../core/errors.js';
 import type { Role, UserInfo } from '../events.js';
 import { ROLES } from '../events.js';
-import { replaceFileAtomically } from '../../index/generation-store.js';
+import { replaceFileAtomically } from '../../core/durable-files.js';
 import { SerialQueue } from '../fs-util.js';
 
 /** bcrypt cost: about 70 ms per hash in pure JS on this class of machine — slow for guessing, fine for logins. */

@@ -2,11 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import { AppError, toAppError } from '../../core/errors.js';
 import type { SourceDoc } from '../../core/types.js';
+import { resolveOriginal } from '../../index/originals-store.js';
 import { removeDocument } from '../../ingest/pipeline.js';
 import type { IngestInput } from '../../ingest/types.js';
 import type { ServerContext } from '../context.js';
@@ -56,7 +56,7 @@ export function documentRoutes(ctx: ServerContext): Router {
 
   router.get('/documents/:id/file', browse, (req, res) => {
     const doc = requireDoc(ctx, req.params.id as string);
-    const file = storedPath(ctx, doc);
+    const file = resolveOriginal(ctx.services.kb.dir, doc);
     const ext = doc.format.toLowerCase();
     // Never serve uploads as HTML: an uploaded page must not run script in our origin.
     res.setHeader('Content-Type', CONTENT_TYPES[ext] ?? 'text/plain; charset=utf-8');
@@ -123,7 +123,7 @@ export function documentRoutes(ctx: ServerContext): Router {
         await ctx.audit.record('replace', user.username, { docId: doc.id, title: doc.title, from: doc.source, to: name });
       } else {
         if (!metadata) throw new AppError('INVALID_REQUEST', '请上传新版本文件（字段 file）或提供要修改的 metadata。');
-        input = { sourceKey: doc.sourceKey, fileName: doc.source, path: storedPath(ctx, doc), metadata };
+        input = { sourceKey: doc.sourceKey, fileName: doc.source, path: resolveOriginal(ctx.services.kb.dir, doc), metadata };
         await ctx.audit.record('metadata', user.username, { docId: doc.id, title: doc.title, metadata });
       }
       const job = await ctx.jobs.enqueue({ kind: file ? 'replace' : 'metadata', user: user.username, inputs: [input], cleanup: [...cleanup] });
@@ -153,7 +153,7 @@ export function documentRoutes(ctx: ServerContext): Router {
         skipped.push(doc.source);
         continue;
       }
-      inputs.push({ sourceKey: doc.sourceKey, fileName: doc.source, path: storedPath(ctx, doc) });
+      inputs.push({ sourceKey: doc.sourceKey, fileName: doc.source, path: resolveOriginal(ctx.services.kb.dir, doc) });
     }
     const job = await ctx.jobs.enqueue({ kind, user: user.username, inputs, force: true });
     await ctx.audit.record('reimport', user.username, { jobId: job.jobId, documents: inputs.length, skipped });
@@ -173,15 +173,6 @@ function requireDoc(ctx: ServerContext, id: string): SourceDoc {
   const doc = ctx.services.kb.getDocument(id);
   if (!doc) throw new AppError('DOCUMENT_NOT_FOUND', `没有找到编号为 ${id} 的文档，它可能已被删除。`);
   return doc;
-}
-
-/** Absolute path of a document's stored original, confined to the knowledge folder. */
-function storedPath(ctx: ServerContext, doc: SourceDoc): string {
-  if (!doc.storedFile) throw new AppError('FILE_NOT_FOUND', `文档《${doc.title}》没有保存原件，请上传新版本。`);
-  const root = path.resolve(ctx.services.kb.dir);
-  const file = path.resolve(root, doc.storedFile);
-  if (!file.startsWith(root + path.sep)) throw new AppError('FILE_NOT_FOUND', '原件路径无效。');
-  return file;
 }
 
 /**

@@ -7,7 +7,7 @@ import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 
 /** The domain dictionary that ships with yingji (jieba user-dict format: `word freq tag`). */
-export const DOMAIN_DICT_URL = new URL('../../../data/domain-dict.txt', import.meta.url);
+export const DOMAIN_DICT_URL = new URL('../../data/domain-dict.txt', import.meta.url);
 
 /**
  * Function words that carry no retrieval signal. Modal words of legal text (应当, 不得, 必须, 禁止)
