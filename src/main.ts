@@ -62,7 +62,7 @@ export async function openServices(config: Readonly<Config>, options: OpenServic
   const kb = await openKnowledgeBase({ dir: config.dataDir, embedder, create: true, chunker: CHUNKER_SETTINGS });
   if (options.seedIfEmpty && kb.listDocuments().length === 0) {
     options.log?.(`知识库为空，正在导入示例文档（${SEEDS_DIR}）…`);
-    const report = await ingestInputs({ kb, ocr: config.ocr }, await collectInputs([SEEDS_DIR]));
+    const report = await ingestInputs({ kb, ocr: config.ocr, limits: config.ingest }, await collectInputs([SEEDS_DIR]));
     options.log?.(`已导入 ${report.outcomes.filter((o) => o.status === 'added').length} 份示例文档。`);
   }
   const retriever = createRetriever({

@@ -23,7 +23,7 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
       try {
         const inputs = await collectInputs(paths);
         const render = createProgressRenderer(ctx.err);
-        const report = await ingestInputs({ kb: services.kb, ocr: config.ocr }, inputs, {
+        const report = await ingestInputs({ kb: services.kb, ocr: config.ocr, limits: config.ingest }, inputs, {
           onProgress: render,
           pruneRoots: opts.prune ? paths : undefined,
           force: opts.force,

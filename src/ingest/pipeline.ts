@@ -11,6 +11,7 @@ import { embeddingText } from '../index/embedding-text.js';
 import { sha256Hex } from '../index/generation-store.js';
 import type { KnowledgeBase } from '../index/knowledge-base.js';
 import { chunkDocument } from './chunker.js';
+import { checkLimit, DEFAULT_INGEST_LIMITS, limitExceeded, type IngestLimits } from './limits.js';
 import { extractMetadata } from './metadata.js';
 import { normalizeBlocks } from './normalize.js';
 import { parseFile } from './parsers/registry.js';
@@ -19,6 +20,8 @@ import type { IngestFileOutcome, IngestInput, IngestProgress, IngestReport } fro
 export interface IngestDeps {
   kb: KnowledgeBase;
   ocr: 'auto' | 'off';
+  /** Expansion bounds (config.ingest); DEFAULT_INGEST_LIMITS when not given. */
+  limits?: IngestLimits;
 }
 
 export interface IngestOptions {
@@ -145,12 +148,14 @@ export async function ingestInputs(deps: IngestDeps, inputs: IngestInput[], opti
 
 async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): Promise<IngestFileOutcome> {
   const { kb } = deps;
+  const limits = deps.limits ?? DEFAULT_INGEST_LIMITS;
   const existing = kb.findBySourceKey(input.sourceKey);
   const docId = existing?.id ?? documentIdFor(input.sourceKey);
   let bytes: Buffer;
   try {
-    bytes = input.bytes ?? (await readFile(input.path ?? input.sourceKey));
+    bytes = input.bytes ?? (await readBoundedFile(input.path ?? input.sourceKey, input.fileName, limits));
   } catch (e) {
+    if (e instanceof AppError) return { file: input.fileName, status: 'failed', docId: existing?.id, error: e.toJSON() };
     const error = new AppError('FILE_NOT_FOUND', `无法读取文件 ${input.fileName}：文件不存在或没有读取权限`, { cause: e });
     return { file: input.fileName, status: 'failed', docId: existing?.id, error: error.toJSON() };
   }
@@ -170,7 +175,7 @@ async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): 
     ingestedAt: new Date().toISOString(),
   };
   try {
-    const parsed = await parseFile(bytes, { fileName: input.fileName, ocr: deps.ocr });
+    const parsed = await parseFile(bytes, { fileName: input.fileName, ocr: deps.ocr, limits });
     const blocks = normalizeBlocks(parsed.blocks, parsed.pageCount);
     const metadata = extractMetadata({
       fileName: input.fileName,
@@ -179,6 +184,7 @@ async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): 
       sidecar: input.metadata,
     });
     const { chunks: drafts } = chunkDocument(blocks);
+    checkLimit(input.fileName, 'maxChunks', limits, drafts.length);
     if (drafts.length === 0) {
       throw new AppError('NO_EXTRACTABLE_TEXT', `文件 ${input.fileName} 中没有可提取的文字内容`);
     }
@@ -218,6 +224,16 @@ async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): 
     }
     return { file: input.fileName, status, docId, error: error.toJSON() };
   }
+}
+
+/**
+ * Reads a file after checking its size, so a 200 MB file is refused with a message instead of exhausting the heap.
+ * @throws AppError LIMIT_EXCEEDED; fs errors as they come
+ */
+async function readBoundedFile(file: string, fileName: string, limits: IngestLimits): Promise<Buffer> {
+  const { size } = await stat(file);
+  if (size > limits.maxFileBytes) throw limitExceeded(fileName, 'maxFileBytes', limits, size);
+  return readFile(file);
 }
 
 async function embedChunks(kb: KnowledgeBase, title: string, chunks: Chunk[]): Promise<number[][]> {

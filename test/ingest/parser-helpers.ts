@@ -1,17 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { AppError, type ErrorCode } from '../../src/core/errors.js';
+import { corpusPath } from '../support/paths.js';
 
-/** Repository root (two levels above test/ingest). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** The shared, read-only corpus next to the repository. */
-export const CORPUS = path.resolve(REPO_ROOT, '../shared/corpus');
-export const FIXTURES = path.join(CORPUS, 'fixtures');
+export { REPO_ROOT } from '../support/paths.js';
 
+/** A file of the public corpus (YINGJI_CORPUS_DIR); only `*.full.test.ts` files may call this. */
 export function corpusFile(relative: string): Promise<Buffer> {
-  return readFile(path.join(CORPUS, relative));
+  return readFile(corpusPath(relative));
 }
 
 /** Removes all whitespace, for comparisons that must not depend on line layout. */

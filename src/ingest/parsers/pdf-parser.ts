@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PDFParse } from 'pdf-parse';
 import { AppError } from '../../core/errors.js';
 import type { ParsedDocument } from '../../core/types.js';
+import { checkLimit, DEFAULT_INGEST_LIMITS } from '../limits.js';
 import { stripPageFurniture } from '../normalize.js';
 import { ocrPdf, needsOcrError, findMissingOcrPrograms } from './ocr.js';
 import type { ParseContext, Parser } from './parser.js';
@@ -28,6 +29,7 @@ export class PdfParser implements Parser {
 
   /** @throws AppError PARSE_FAILED, ENCRYPTED_FILE, NEEDS_OCR, NO_EXTRACTABLE_TEXT */
   async parse(bytes: Buffer, ctx: ParseContext): Promise<ParsedDocument> {
+    const limits = ctx.limits ?? DEFAULT_INGEST_LIMITS;
     // A Uint8Array would be transferred to pdf.js and emptied; a Buffer copy keeps the caller's bytes intact.
     const pdf = new PDFParse({
       data: Buffer.from(bytes),
@@ -44,7 +46,9 @@ export class PdfParser implements Parser {
       pageCount = info.total;
       title = cleanTitle((info.info as { Title?: unknown } | undefined)?.Title);
       const text = await pdf.getText({ pageJoiner: '' });
+      checkLimit(ctx.fileName, 'maxChars', limits, text.text.length);
       pages = text.pages.map((p) => ({ page: p.num, lines: p.text.split(/\r?\n/u) }));
+      checkLimit(ctx.fileName, 'maxBlocks', limits, pages.reduce((n, p) => n + p.lines.length, 0));
     } catch (e) {
       throw mapPdfError(e, ctx.fileName);
     } finally {
