@@ -12,7 +12,7 @@ import { sha256Hex } from '../index/generation-store.js';
 import type { KnowledgeBase } from '../index/knowledge-base.js';
 import { chunkDocument } from './chunker.js';
 import { checkLimit, DEFAULT_INGEST_LIMITS, limitExceeded, type IngestLimits } from './limits.js';
-import { extractMetadata } from './metadata.js';
+import { extractMetadata, validateSidecar } from './metadata.js';
 import { normalizeBlocks } from './normalize.js';
 import { parseFile } from './parsers/registry.js';
 import type { IngestFileOutcome, IngestInput, IngestProgress, IngestReport } from './types.js';
@@ -80,11 +80,13 @@ async function readSidecar(file: string): Promise<Partial<DocMetadata> | undefin
   } catch {
     return undefined;
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as Partial<DocMetadata>;
+    value = JSON.parse(text);
   } catch (e) {
     throw new AppError('INVALID_REQUEST', `元数据文件 ${path.basename(file)}${SIDECAR_SUFFIX} 不是有效的 JSON`, { cause: e });
   }
+  return validateSidecar(value, path.basename(file) + SIDECAR_SUFFIX);
 }
 
 /** Stable document id for a source: the same file re-ingested keeps its id. */
