@@ -114,7 +114,7 @@ export async function ingestInputs(deps: IngestDeps, inputs: IngestInput[], opti
   for (const input of inputs) {
     if (options.signal?.aborted) break;
     progress('start', undefined, input.fileName);
-    const outcome = await ingestOne(deps, input, options.force ?? false);
+    const outcome = await ingestOne(deps, input, options.force ?? false, options.signal);
     outcomes.push(outcome);
     chunks += outcome.chunks ?? 0;
     if (outcome.status !== 'unchanged') pendingCommit++;
@@ -148,7 +148,7 @@ export async function ingestInputs(deps: IngestDeps, inputs: IngestInput[], opti
   return report;
 }
 
-async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): Promise<IngestFileOutcome> {
+async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean, signal?: AbortSignal): Promise<IngestFileOutcome> {
   const { kb } = deps;
   const limits = deps.limits ?? DEFAULT_INGEST_LIMITS;
   const existing = kb.findBySourceKey(input.sourceKey);
@@ -177,7 +177,7 @@ async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): 
     ingestedAt: new Date().toISOString(),
   };
   try {
-    const parsed = await parseFile(bytes, { fileName: input.fileName, ocr: deps.ocr, limits });
+    const parsed = await parseFile(bytes, { fileName: input.fileName, ocr: deps.ocr, limits, signal });
     const blocks = normalizeBlocks(parsed.blocks, parsed.pageCount);
     const metadata = extractMetadata({
       fileName: input.fileName,
@@ -199,6 +199,7 @@ async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): 
     }));
     const vectors = await embedChunks(kb, metadata.title, chunks);
     const storedFile = await kb.storeOriginal(docId, input.fileName, bytes);
+    const notice = parsed.partial ? partialOcrNotice(parsed.partial) : undefined;
     const doc: SourceDoc = {
       ...base,
       ...metadata,
@@ -206,13 +207,16 @@ async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): 
       chunkCount: chunks.length,
       pageCount: parsed.pageCount,
       storedFile,
+      ...(notice ? { notice } : {}),
     };
     kb.putDocument(doc, chunks, vectors);
-    return { file: input.fileName, status: existing ? 'replaced' : 'added', docId, chunks: chunks.length };
+    return { file: input.fileName, status: existing ? 'replaced' : 'added', docId, chunks: chunks.length, ...(notice ? { notice } : {}) };
   } catch (e) {
     const error = toAppError(e);
     if (error.code === 'INTERNAL') error.message = `处理文件 ${input.fileName} 时出错：${describeCause(e)}`;
     const status = error.code === 'NEEDS_OCR' ? 'needs_ocr' : 'failed';
+    // Stopped by shutdown: nothing is wrong with the file, so nothing is recorded against it.
+    if (signal?.aborted) return { file: input.fileName, status, docId, error: error.toJSON() };
     // A file that breaks on re-ingest must not take its previously indexed version down with it.
     if (!existing || existing.status !== 'indexed') {
       kb.putFailedDocument({
@@ -245,6 +249,13 @@ async function embedChunks(kb: KnowledgeBase, title: string, chunks: Chunk[]): P
     vectors.push(...(await kb.embedder.embedDocuments(batch)));
   }
   return vectors;
+}
+
+function partialOcrNotice(p: { pagesDone: number; pageCount: number }): string {
+  return (
+    `部分导入：扫描件共 ${p.pageCount} 页，只识别了第 1–${p.pagesDone} 页（OCR 页数上限 OCR_MAX_PAGES=${p.pagesDone}），` +
+    `第 ${p.pagesDone + 1}–${p.pageCount} 页未导入、检索不到。需要全部内容时请拆分文件或调大 OCR_MAX_PAGES 后重新导入。`
+  );
 }
 
 function sameMetadata(doc: SourceDoc, meta: Partial<DocMetadata>): boolean {
