@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow } from 'docx';
 import { expect } from 'vitest';
 import { AppError, type ErrorCode } from '../../src/core/errors.js';
-import { corpusPath } from '../support/paths.js';
+import type { Block } from '../../src/core/types.js';
+import { parseMarkdownBlocks } from '../../src/ingest/parsers/markdown-parser.js';
+import { SEEDS_DIR, corpusPath } from '../support/paths.js';
 
 export { REPO_ROOT } from '../support/paths.js';
 
@@ -112,4 +116,29 @@ export function buildChinesePdf(pages: string[][], options: { title?: string; fo
 
 function buildPdfWithInfo(bodies: string[], infoId: number): Buffer {
   return Buffer.from(buildPdf(bodies).toString('latin1').replace('/Root 1 0 R >>', `/Root 1 0 R /Info ${infoId} 0 R >>`), 'latin1');
+}
+
+/** The project's own sample plan (seeds/), as the blocks the Markdown parser reads from it. */
+export async function seedPlanBlocks(): Promise<Block[]> {
+  return parseMarkdownBlocks(await readFile(path.join(SEEDS_DIR, 'flood-typhoon-plan-sample.md'), 'utf8'));
+}
+
+/**
+ * A Word document written by the `docx` package from blocks: core-properties title, Heading 1–3 styles,
+ * paragraphs and tables, as Word itself saves them.
+ */
+export async function buildDocx(blocks: Block[], title: string): Promise<Buffer> {
+  const headingLevels = [HeadingLevel.HEADING_1, HeadingLevel.HEADING_2, HeadingLevel.HEADING_3, HeadingLevel.HEADING_4];
+  const children = blocks.map((b) => {
+    if (b.kind === 'heading') return new Paragraph({ text: b.text, heading: headingLevels[Math.min(b.level ?? 1, 4) - 1] });
+    if (b.kind === 'table') {
+      return new Table({
+        rows: b.text.split('\n').map(
+          (row) => new TableRow({ children: row.split(' | ').map((cell) => new TableCell({ children: [new Paragraph(cell)] })) }),
+        ),
+      });
+    }
+    return new Paragraph(b.text);
+  });
+  return Packer.toBuffer(new Document({ title, sections: [{ children }] }));
 }
