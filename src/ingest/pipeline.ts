@@ -37,7 +37,8 @@ const SIDECAR_SUFFIX = '.meta.json';
 /** Below these sizes a file parses in well under 100 ms on the main thread. */
 const WORKER_MIN_BYTES = 256 * 1024;
 const WORKER_MIN_DOCX_BYTES = 16 * 1024;
-const EMBED_BATCH = 256;
+/** Small enough that one batch of the builtin embedder (~1 ms a passage) never holds the event loop long. */
+const EMBED_BATCH = 64;
 /** Commit at least this often during a long batch so a crash loses little work. */
 const COMMIT_EVERY_FILES = 400;
 

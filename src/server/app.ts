@@ -77,6 +77,7 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
     jobs: new IngestJobs({
       kb: services.kb,
       ocr: config.ocr,
+      limits: config.ingest,
       audit,
       emit: (event) => io?.to(ADMIN_ROOM).emit('ingest:progress', event),
       log,

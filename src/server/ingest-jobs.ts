@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { toAppError } from '../core/errors.js';
 import type { KnowledgeBase } from '../index/knowledge-base.js';
+import type { IngestLimits } from '../ingest/limits.js';
 import { ingestInputs } from '../ingest/pipeline.js';
 import type { IngestInput, IngestProgress } from '../ingest/types.js';
 import type { AuditLog } from './audit.js';
@@ -18,6 +19,8 @@ const KEEP_FINISHED_JOBS = 50;
 export interface IngestJobsDeps {
   kb: KnowledgeBase;
   ocr: 'auto' | 'off';
+  /** Expansion bounds (config.ingest). */
+  limits?: IngestLimits;
   audit: AuditLog;
   emit: (event: IngestProgressEvent) => void;
   log: (line: string) => void;
@@ -78,7 +81,7 @@ export class IngestJobs {
     try {
       if (this.stop.signal.aborted) throw new Error('server closing');
       job.state = 'running';
-      const report = await ingestInputs({ kb: deps.kb, ocr: deps.ocr }, options.inputs, {
+      const report = await ingestInputs({ kb: deps.kb, ocr: deps.ocr, limits: deps.limits }, options.inputs, {
         force: options.force,
         signal: this.stop.signal,
         onProgress: (p) => {
