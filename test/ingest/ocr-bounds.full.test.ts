@@ -121,4 +121,74 @@ describe('OCR bounds on a 2,000-page image-only PDF', () => {
     expect(children.filter(groupAlive)).toEqual([]);
     expect(await ocrFolders(tmp)).toEqual([]);
   }, 300_000);
+
+  it('SIGTERM while the server OCRs an uploaded 2,000-page scan exits within 10 s and leaves no OCR program or folder', async () => {
+    const tmp = await mkdtemp(path.join(root, 'tmp-serve-'));
+    const password = 'ocr-shutdown-密码-1';
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', path.join(root, 'kb-serve')], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        TMPDIR: tmp,
+        YINGJI_ADMIN_PASSWORD: password,
+        OCR_MAX_PAGES: String(SCAN_PAGES),
+        OLLAMA_BASE_URL: 'http://127.0.0.1:9',
+        OLLAMA_TIMEOUT_MS: '1000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (d) => {
+          output += d;
+          const m = /已启动：(http:\/\/\S+)/u.exec(output);
+          if (m) resolve(m[1].replace('localhost', '127.0.0.1'));
+        });
+        child.stderr.on('data', (d) => (output += d));
+        void exit.then(() => reject(new Error(`serve exited before listening:\n${output}`)));
+      });
+      const login = await fetch(`${url}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: url },
+        body: JSON.stringify({ username: 'admin', password }),
+      });
+      expect(login.status, await login.clone().text()).toBe(200);
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+      const form = new FormData();
+      form.append('files', new Blob([await readFile(scan)]), '两千页扫描件.pdf');
+      const upload = await fetch(`${url}/api/documents`, { method: 'POST', headers: { cookie, origin: url }, body: form });
+      expect(upload.status, await upload.clone().text()).toBe(202);
+
+      let children: number[] = [];
+      const until = Date.now() + 120_000;
+      while (Date.now() < until) {
+        const [folder] = await ocrFolders(tmp);
+        if (folder) {
+          children = (await readFile(path.join(tmp, folder, 'children.pid'), 'utf8').catch(() => ''))
+            .split('\n')
+            .map(Number)
+            .filter((n) => n > 0);
+          if (children.length >= 3) break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(children.length, output).toBeGreaterThanOrEqual(3);
+
+      const sent = Date.now();
+      child.kill('SIGTERM');
+      const outcome = await exit;
+      expect(Date.now() - sent, output).toBeLessThan(SHUTDOWN_LIMIT_MS);
+      expect(outcome, output).toEqual({ code: 0, signal: null });
+      expect(children.filter(groupAlive)).toEqual([]);
+      expect(await ocrFolders(tmp)).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+      await exit;
+    }
+  }, 300_000);
 });
