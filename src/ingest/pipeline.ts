@@ -13,6 +13,7 @@ import type { KnowledgeBase } from '../index/knowledge-base.js';
 import { DEFAULT_INGEST_LIMITS, limitExceeded, type IngestLimits } from './limits.js';
 import { validateSidecar } from './metadata.js';
 import { extensionOf } from './parsers/registry.js';
+import { checkTextSize } from './parsers/text-parser.js';
 import { createPreparePool, type PreparePool } from './prepare-pool.js';
 import { prepareDocument } from './prepare.js';
 import type { IngestFileOutcome, IngestInput, IngestProgress, IngestReport } from './types.js';
@@ -37,6 +38,8 @@ const SIDECAR_SUFFIX = '.meta.json';
 /** Below these sizes a file parses in well under 100 ms on the main thread. */
 const WORKER_MIN_BYTES = 256 * 1024;
 const WORKER_MIN_DOCX_BYTES = 16 * 1024;
+/** Formats whose size bounds their character count (TextParser, MarkdownParser, HtmlParser). */
+const TEXT_EXTENSIONS = new Set(['txt', 'text', 'md', 'markdown', 'html', 'htm']);
 /** Small enough that one batch of the builtin embedder (~1 ms a passage) never holds the event loop long. */
 const EMBED_BATCH = 64;
 /** Commit at least this often during a long batch so a crash loses little work. */
@@ -205,6 +208,8 @@ async function ingestOne(
     ingestedAt: new Date().toISOString(),
   };
   try {
+    // A text file too big for the bounds is refused here, without starting the worker for it.
+    if (TEXT_EXTENSIONS.has(extensionOf(input.fileName))) checkTextSize(bytes.length, input.fileName, limits);
     const prepareInput = { fileName: input.fileName, ocr: deps.ocr, limits, sidecar: input.metadata };
     const { metadata, drafts, pageCount, partial } = runsInWorker(input.fileName, bytes)
       ? await pool().prepare(bytes, prepareInput, signal)

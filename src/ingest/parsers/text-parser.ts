@@ -29,14 +29,22 @@ export class TextParser implements Parser {
 }
 
 /**
+ * The bounds a text file's size alone can prove exceeded, before anything is decoded.
+ * @throws AppError LIMIT_EXCEEDED
+ */
+export function checkTextSize(sizeBytes: number, fileName: string, limits: IngestLimits): void {
+  checkLimit(fileName, 'maxExpandedBytes', limits, sizeBytes);
+  if (sizeBytes > limits.maxChars * MAX_BYTES_PER_CHAR) {
+    checkLimit(fileName, 'maxChars', limits, Math.ceil(sizeBytes / MAX_BYTES_PER_CHAR));
+  }
+}
+
+/**
  * decodeText with the expansion bounds checked before the bytes are decoded (size) and after (characters).
  * @throws AppError LIMIT_EXCEEDED, BINARY_NOT_TEXT
  */
 export function decodeBoundedText(bytes: Buffer, fileName: string, limits: IngestLimits): string {
-  checkLimit(fileName, 'maxExpandedBytes', limits, bytes.length);
-  if (bytes.length > limits.maxChars * MAX_BYTES_PER_CHAR) {
-    checkLimit(fileName, 'maxChars', limits, Math.ceil(bytes.length / MAX_BYTES_PER_CHAR));
-  }
+  checkTextSize(bytes.length, fileName, limits);
   const text = decodeText(bytes, fileName);
   checkLimit(fileName, 'maxChars', limits, text.length);
   return text;
