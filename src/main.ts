@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import type { KnowledgeBase } from './index/knowledge-base.js';
 import { openKnowledgeBase } from './index/open.js';
 import { CHUNKER_SETTINGS } from './ingest/chunker.js';
+import { cleanStaleOcrFolders } from './ingest/parsers/index.js';
 import { collectInputs, ingestInputs } from './ingest/pipeline.js';
 import { createBuiltinEmbedder } from './llm/builtin/builtin-embedder.js';
 import type { ChatModel } from './llm/chat-model.js';
@@ -60,11 +61,14 @@ export async function createEmbedder(config: Readonly<Config>): Promise<Embedder
  * @throws AppError EMBEDDER_MISMATCH / INDEX_CORRUPT / INDEX_FORMAT_UNSUPPORTED from the index.
  */
 export async function openServices(config: Readonly<Config>, options: OpenServicesOptions = {}): Promise<Services> {
+  // pdftoppm/tesseract orphaned by a SIGKILL keep writing into /tmp; stop them and reclaim the space.
+  const stale = await cleanStaleOcrFolders();
+  if (stale.length > 0) options.log?.(`已清理上次异常退出留下的 ${stale.length} 个 OCR 临时目录。`);
   const embedder = await createEmbedder(config);
   const kb = await openKnowledgeBase({ dir: config.dataDir, embedder, create: true, chunker: CHUNKER_SETTINGS });
   if (options.seedIfEmpty && kb.listDocuments().length === 0) {
     options.log?.(`知识库为空，正在导入示例文档（${SEEDS_DIR}）…`);
-    const report = await ingestInputs({ kb, ocr: config.ocr }, await collectInputs([SEEDS_DIR]));
+    const report = await ingestInputs({ kb, ocr: config.ocr, limits: config.ingest }, await collectInputs([SEEDS_DIR]));
     options.log?.(`已导入 ${report.outcomes.filter((o) => o.status === 'added').length} 份示例文档。`);
   }
   const retriever = createRetriever({

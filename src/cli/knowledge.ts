@@ -23,7 +23,14 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
       try {
         const inputs = await collectInputs(paths);
         const render = createProgressRenderer(ctx.err);
-        const report = await ingestInputs({ kb: services.kb, ocr: config.ocr }, inputs, {
+        // OCR programs run in their own process group, out of reach of a terminal's Ctrl-C: stop them through
+        // the pipeline's signal, keep what was committed, and exit. A second signal kills as usual.
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        const report = await ingestInputs({ kb: services.kb, ocr: config.ocr, limits: config.ingest }, inputs, {
+          signal: stop.signal,
           onProgress: render,
           pruneRoots: opts.prune ? paths : undefined,
           force: opts.force,
@@ -36,8 +43,11 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
         );
         for (const o of report.outcomes) {
           if (o.error) ctx.out.write(`  ✗ ${o.file}  [${o.error.code}] ${o.error.message}\n`);
+          if (o.notice) ctx.out.write(`  ! ${o.file}  ${o.notice}\n`);
         }
-        process.exitCode = report.failed > 0 ? 2 : 0;
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        process.exitCode = stop.signal.aborted ? 130 : report.failed > 0 ? 2 : 0;
       } finally {
         await services.close();
       }
@@ -91,6 +101,8 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
           status: d.status,
           error: d.error ?? null,
           issuedDate: d.issuedDate ?? null,
+          pageCount: d.pageCount ?? null,
+          notice: d.notice ?? null,
         }));
         if (opts.json) {
           ctx.out.write(JSON.stringify(docs, null, 2) + '\n');
@@ -99,7 +111,7 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
         if (!docs.length) ctx.out.write('知识库为空。用 yingji ingest <文件或文件夹> 导入文档。\n');
         for (const d of docs) {
           const status = d.status === 'indexed' ? '已索引' : d.status === 'needs_ocr' ? '需OCR' : '失败';
-          ctx.out.write(`${d.id}  ${status}  ${d.type}  ${d.chunks} 段  ${d.title}  (${d.source})${d.error ? `  [${d.error.code}] ${d.error.message}` : ''}\n`);
+          ctx.out.write(`${d.id}  ${status}  ${d.type}  ${d.chunks} 段  ${d.title}  (${d.source})${d.error ? `  [${d.error.code}] ${d.error.message}` : ''}${d.notice ? `  ！${d.notice}` : ''}\n`);
         }
       } finally {
         await services.close();

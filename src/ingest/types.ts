@@ -18,6 +18,8 @@ export interface IngestFileOutcome {
   docId?: string;
   chunks?: number;
   error?: DocError;
+  /** A caveat on an indexed document (e.g. partial OCR), as SourceDoc.notice. */
+  notice?: string;
 }
 
 export interface IngestReport {

@@ -88,6 +88,7 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
     jobs: new IngestJobs({
       kb: services.kb,
       ocr: config.ocr,
+      limits: config.ingest,
       audit,
       emit: (event) => {
         if (io) emitToAdmins(io, { users }, 'ingest:progress', event);
