@@ -97,6 +97,7 @@ export function renderListEditor(initial: TrainingListView): HTMLElement {
       h(
         'section',
         { class: 'panel' },
+        h('h2', {}, '编辑清单'),
         h(
           'form',
           {
