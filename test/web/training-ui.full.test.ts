@@ -35,13 +35,23 @@ const REGULATION = `# 示例安全生产事故报告条例
 
 第六条 事故发生后，有关单位和人员应当妥善保护事故现场以及相关证据，任何单位和个人不得破坏事故现场、毁灭相关证据。
 
+第七条 事故调查组应当自事故发生之日起60日内提交事故调查报告。
+
+第八条 有关地方人民政府应当自收到事故调查报告之日起15日内做出批复。
+
 ## 第三章 法律责任
 
-第七条 事故发生单位主要负责人不立即组织事故抢救的，处上一年年收入40%至80%的罚款。
+第九条 事故发生单位主要负责人不立即组织事故抢救的，处上一年年收入40%至80%的罚款。
 
-第八条 事故发生单位迟报或者漏报事故的，处五十万元以上一百万元以下的罚款。
+第十条 事故发生单位迟报或者漏报事故的，处五十万元以上一百万元以下的罚款。
 
-第九条 谎报或者瞒报事故的，对事故发生单位处一百万元以上五百万元以下的罚款。
+第十一条 谎报或者瞒报事故的，对事故发生单位处一百万元以上五百万元以下的罚款。
+
+第十二条 事故发生单位对一般事故负有责任的，处二十万元以上五十万元以下的罚款。
+
+第十三条 阻挠、干涉事故调查处理的，对有关单位处二万元以上十万元以下的罚款。
+
+第十四条 对事故发生单位负有事故责任的有关人员，处一万元以上五万元以下的罚款。
 `;
 
 const TRAINER = { name: 'trainer2', password: 'trainer-password-2' };
@@ -124,10 +134,11 @@ describe('培训 in Debian chromium', () => {
     // 2. A third article from 法规浏览.
     await trainer.getByRole('link', { name: '法规浏览' }).click();
     await trainer.getByRole('link', { name: /示例安全生产事故报告条例/ }).click();
-    const article = trainer.locator('[data-article="第九条"]');
+    const article = trainer.locator('[data-article="第十三条"]');
     await article.getByRole('button', { name: '加入清单' }).click();
     await article.getByRole('button', { name: '加入', exact: true }).click();
     await expect(article.locator('.add-to-list .ok').innerText()).resolves.toContain('共 3 条');
+    await trainer.screenshot({ path: path.join(SHOTS, 'training-browse-add.png') });
 
     // 3. The list: annotate, reorder, share.
     await trainer.getByRole('link', { name: '培训' }).click();
@@ -140,7 +151,7 @@ describe('培训 in Debian chromium', () => {
     await trainer.getByText('说明已保存').waitFor();
     await items.nth(2).getByRole('button', { name: '上移' }).click();
     await trainer.getByText('顺序已保存').waitFor();
-    await expect(items.nth(1).locator('h3').innerText()).resolves.toContain('第九条');
+    await expect(items.nth(1).locator('h3').innerText()).resolves.toContain('第十三条');
     await trainer.getByLabel('共享给值班员（以手册形式阅读）').check();
     await trainer.getByText('已共享给值班员').waitFor();
     await shootWhole(trainer, 'training-list-trainer.png');
@@ -213,6 +224,31 @@ describe('培训 in Debian chromium', () => {
     await trainer.getByRole('link', { name: '← 返回培训' }).click();
     await trainer.locator('.tr-form').last().waitFor();
     await shootWhole(trainer, 'training-home-trainer.png');
+
+    // 7. Single-choice questions from one chapter of the document: the option that is the key can be reworded.
+    await trainer.getByLabel('出题范围').selectOption({ label: '示例安全生产事故报告条例' });
+    await trainer.getByLabel('章节').selectOption('第三章 法律责任');
+    await trainer.getByLabel('题量').fill('3');
+    await trainer.getByLabel('填空题').uncheck();
+    await trainer.getByLabel('判断题').uncheck();
+    await trainer.getByRole('button', { name: '生成测验' }).click();
+    const choice = trainer.locator('.tr-q').first();
+    await trainer.locator('.tr-q, .tr-form .error:not(:empty)').first().waitFor();
+    expect(await trainer.locator('.tr-form .error:not(:empty)').allInnerTexts()).toEqual([]);
+    await expect(choice.locator('strong').innerText()).resolves.toBe('1．单选题');
+    const keyIndex = await choice.locator('input[type=radio]').evaluateAll((els) => els.findIndex((e) => (e as HTMLInputElement).checked));
+    expect(keyIndex).toBeGreaterThanOrEqual(0);
+    const keyField = choice.getByLabel(`第 1 题选项 ${'ABCD'[keyIndex]}`);
+    const reworded = `${await keyField.inputValue()}（以条文为准）`;
+    await keyField.fill(reworded);
+    await trainer.getByRole('button', { name: '保存修改' }).click();
+    await trainer.getByText('已保存', { exact: true }).waitFor();
+    const choiceQuizId = decodeURIComponent(trainer.url().split('/').pop()!);
+    const choiceQuiz = (await (await server.api(`/api/training/quizzes/${choiceQuizId}`, { cookie })).json()) as Quiz;
+    expect(choiceQuiz.origin).toMatchObject({ kind: 'chapter', chapter: '第三章 法律责任' });
+    expect(choiceQuiz.questions.every((q) => q.kind === 'choice' && q.source.locator.startsWith('第三章'))).toBe(true);
+    expect(choiceQuiz.questions[0]!.answer).toBe(reworded);
+    await shootWhole(trainer, 'training-quiz-choice-edit.png');
     await trainer.context().close();
     await officer.context().close();
   });

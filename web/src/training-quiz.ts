@@ -96,6 +96,7 @@ export function renderQuizEditor(initial: Quiz): HTMLElement {
       answer.append(h('label', {}, '答案 ', sel));
     } else if (q.kind === 'choice') {
       const options = q.options ?? [];
+      answer.append(h('p', { class: 'small muted' }, '选中的选项为答案'));
       options.forEach((opt, j) => {
         const radio = h('input', { type: 'radio', name: `ans-${q.id}`, checked: opt === q.answer, 'aria-label': `选项 ${LETTERS[j]} 为答案` });
         const text = h('input', { value: opt, 'aria-label': `第 ${i + 1} 题选项 ${LETTERS[j]}` });
