@@ -249,6 +249,15 @@ describe('培训 in Debian chromium', () => {
     expect(choiceQuiz.questions.every((q) => q.kind === 'choice' && q.source.locator.startsWith('第三章'))).toBe(true);
     expect(choiceQuiz.questions[0]!.answer).toBe(reworded);
     await shootWhole(trainer, 'training-quiz-choice-edit.png');
+    await trainer.setViewportSize({ width: 390, height: 844 });
+    await trainer.screenshot({ path: path.join(SHOTS, 'training-quiz-choice-edit-phone.png') });
+    expect(await trainer.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await trainer.setViewportSize({ width: 1280, height: 900 });
+
+    // 8. A draft that is not wanted is deleted.
+    await trainer.getByRole('button', { name: '删除测验' }).click();
+    await trainer.locator('h1.tr-title').waitFor();
+    await expect(trainer.locator('.tr-index a').allInnerTexts()).resolves.not.toContain(choiceQuiz.title);
     await trainer.context().close();
     await officer.context().close();
   });

@@ -68,6 +68,17 @@ export function renderListEditor(initial: TrainingListView): HTMLElement {
     }
   }
 
+  async function removeList(): Promise<void> {
+    if (!confirm(`删除清单「${list.name}」？已据此生成的测验不受影响。`)) return;
+    try {
+      await api(listUrl(list.id), { method: 'DELETE' });
+      location.hash = '#/training';
+    } catch (e) {
+      msg.className = 'small error';
+      msg.textContent = e instanceof ApiError ? e.message : '删除失败';
+    }
+  }
+
   function move(index: number, by: number): void {
     const ids = list.items.map((i) => i.id);
     const [id] = ids.splice(index, 1);
@@ -116,6 +127,7 @@ export function renderListEditor(initial: TrainingListView): HTMLElement {
           { class: 'tr-row' },
           makeQuiz,
           h('a', { href: `${listUrl(list.id)}/print`, target: '_blank', rel: 'noopener' }, '打印手册'),
+          h('button', { type: 'button', class: 'danger', onclick: () => void removeList() }, '删除清单'),
           list.changedCount ? h('span', { class: 'tr-changed' }, `⚠ ${list.changedCount} 条在现行版本中已修改`) : null,
         ),
         msg,

@@ -84,6 +84,17 @@ export function renderQuizEditor(initial: Quiz): HTMLElement {
     }
   }
 
+  async function removeQuiz(): Promise<void> {
+    const warn = quiz.status === 'published' ? '（其作答记录也将删除）' : '';
+    if (!confirm(`删除测验「${quiz.title}」${warn}？`)) return;
+    try {
+      await api(quizUrl(quiz.id), { method: 'DELETE' });
+      location.hash = '#/training';
+    } catch (e) {
+      say(e instanceof ApiError ? e.message : '删除失败', 'error');
+    }
+  }
+
   function questionEditor(q: QuizQuestion, i: number): HTMLElement {
     const prompt = h('textarea', { rows: 3, 'aria-label': `第 ${i + 1} 题题干` });
     prompt.value = q.prompt;
@@ -166,6 +177,7 @@ export function renderQuizEditor(initial: Quiz): HTMLElement {
           draft ? h('button', { type: 'button', onclick: () => void save().then((ok) => ok && draw()) }, '保存修改') : null,
           draft ? h('button', { type: 'button', class: 'primary', onclick: () => void publish() }, '发布') : null,
           printLinks(quiz.id, true),
+          h('button', { type: 'button', class: 'danger', onclick: () => void removeQuiz() }, '删除测验'),
         ),
         draft ? h('p', { class: 'small muted' }, '逐题核对题干和答案，可修改、删除、调整顺序；发布后不能再修改。') : null,
         msg,
