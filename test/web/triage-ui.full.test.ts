@@ -108,6 +108,17 @@ describe('事件速判 panel in Debian chromium', () => {
     await page.getByRole('button', { name: '按修改重新速判' }).click();
     await expect.poll(() => page.locator('.tri-grade .tri-big').textContent()).toBe('较大事故');
     await expect(page.locator('input[name=deaths]').getAttribute('class')).resolves.toContain('edited');
+    await expect(page.locator('.tri-facts .edited').count()).resolves.toBe(1); // only the field that was changed
+    // Enter in a field applies it too; 撤销全部修改 goes back to what the text says.
+    await page.locator('input[name=seriousInjuries]').fill('12');
+    await page.locator('input[name=seriousInjuries]').press('Enter');
+    await expect.poll(() => page.locator('.tri-facts .edited').count()).toBe(2);
+    await page.getByRole('button', { name: '撤销全部修改' }).click();
+    await expect.poll(() => page.locator('.tri-grade .tri-big').textContent()).toBe('一般事故');
+    await expect(page.locator('.tri-facts .edited').count()).resolves.toBe(0);
+    await page.locator('input[name=deaths]').fill('3');
+    await page.getByRole('button', { name: '按修改重新速判' }).click();
+    await expect.poll(() => page.locator('.tri-grade .tri-big').textContent()).toBe('较大事故');
     await shootWhole(page, 'triage-desktop-corrected.png', '.tri-panel');
 
     // The chat sits beside the panel on a desktop screen.

@@ -270,8 +270,9 @@ export const mountTriage: MountView = (container, ctx) => {
   }
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    // A number typed but not yet blurred has not fired `change`.
-    for (const el of form.querySelectorAll<HTMLInputElement>('input')) el.dispatchEvent(new Event('change'));
+    // Enter in a number field submits before the field has fired `change`; only that field, so untouched ones stay uncorrected.
+    const focused = document.activeElement;
+    if (focused instanceof HTMLInputElement && form.contains(focused)) focused.dispatchEvent(new Event('change'));
     void run();
   });
 
