@@ -123,6 +123,12 @@ describe('事件速判 panel in Debian chromium', () => {
 
     // The chat sits beside the panel on a desktop screen.
     await expect(page.locator('.tri-chat .composer-input').isVisible()).resolves.toBe(true);
+
+    // 新事件 starts over: no text, no card, no ticks left behind.
+    await page.getByRole('button', { name: '新事件' }).click();
+    await expect(page.getByLabel('事件报告').inputValue()).resolves.toBe('');
+    await expect(page.locator('.tri-grade').count()).resolves.toBe(0);
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('yingji.triage.ticks.')).length)).toBe(0);
     await page.context().close();
   });
 

@@ -173,6 +173,7 @@ export const mountTriage: MountView = (container, ctx) => {
   if (window.matchMedia(SIDE_BY_SIDE).matches) setChat(true);
 
   function newIncident(): void {
+    localStorage.removeItem(TICKS_PREFIX + incident.id);
     incident = { id: newId(), text: '', time: '', corrections: {} };
     ticks = new Set();
     saveIncident(incident);
