@@ -3,6 +3,7 @@ import type { Chunk, DocumentDetail, SourceDoc } from '../../src/server/events.j
 import { api, ApiError } from './api.js';
 import { articleLabelOf } from './article-label.js';
 import { clear, formatDate, h } from './dom.js';
+import { addToListButton } from './training-add.js';
 import type { MountView } from './view.js';
 
 /** Mounts the document list and, for #/browse/<docId>/<target>, that document scrolled to `target` (a locator or 第X条). */
@@ -87,6 +88,8 @@ async function openDocument(reader: HTMLElement, timers: Timers, docId: string, 
       h('section', { class: 'article', id: `chunk-${c.ordinal}`, 'data-article': first ? c.articleLabel : undefined, 'data-locator': locatorOf(c) },
         c.pageStart ? h('span', { class: 'page muted small' }, `第 ${c.pageStart} 页`) : null,
         h('p', {}, c.text),
+        // 法规浏览 is for trainers and admins only, so every reader here may build 应知应会 lists.
+        first ? addToListButton({ chunkId: c.id, docId: c.docId }) : null,
       ),
     );
   }

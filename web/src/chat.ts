@@ -3,6 +3,7 @@ import type { AnswerMode, AnswerResult, Citation, ConversationDetail, Conversati
 import { api, ApiError } from './api.js';
 import { clear, formatDateTime, h, newId } from './dom.js';
 import { appendHighlighted, renderMarkdown } from './markdown.js';
+import { addToListButton } from './training-add.js';
 import type { View, ViewContext } from './view.js';
 
 const MODE_LABELS: Record<AnswerMode, string> = { llm: '大模型回答', extractive: '离线检索模式', 'no-basis': '未找到依据' };
@@ -294,6 +295,7 @@ export function mountChat(container: HTMLElement, { session, refreshHealth }: Vi
         ),
         passage,
         canBrowse ? h('a', { class: 'src-link', href: `#/browse/${encodeURIComponent(c.docId)}/${encodeURIComponent(c.locator)}` }, '查看全文 →') : null,
+        canBrowse ? addToListButton({ docId: c.docId, label: c.locator }) : null,
       );
       t.sources.append(card);
     }

@@ -6,6 +6,8 @@ import { api, ApiError, setUnauthorizedHandler } from './api.js';
 import { mountBrowse } from './browse.js';
 import { mountChat } from './chat.js';
 import { mountDocs } from './docs.js';
+import { mountTraining } from './training.js';
+import { mountTriage } from './triage.js';
 import { clear, h } from './dom.js';
 import { createStatusBar } from './status-bar.js';
 import type { AppSocket, MountView, Session, View, ViewContext } from './view.js';
@@ -26,6 +28,8 @@ const ROUTES: Record<string, Route> = {
   chat: { mount: mountChat, allowed: () => true, keep: true },
   browse: { mount: mountBrowse, allowed: (role) => role !== 'officer', keep: false },
   docs: { mount: mountDocs, allowed: (role) => role === 'admin', keep: false },
+  triage: { mount: mountTriage, allowed: () => true, keep: true },
+  training: { mount: mountTraining, allowed: () => true, keep: false },
 };
 
 setUnauthorizedHandler(() => {
@@ -105,9 +109,10 @@ function renderShell(): void {
   const { user } = session;
   clear(root);
   clear(nav);
-  const links: [string, string][] = [['#/chat', '对话']];
+  const links: [string, string][] = [['#/chat', '对话'], ['#/triage', '事件速判']];
   if (user.role !== 'officer') links.push(['#/browse', '法规浏览']);
   if (user.role === 'admin') links.push(['#/docs', '文档管理']);
+  links.push(['#/training', '培训']);
   for (const [href, label] of links) nav.append(h('a', { href, 'data-route': href }, label));
   const logout = h(
     'button',
