@@ -16,6 +16,7 @@ import type { ChatModel } from './llm/chat-model.js';
 import type { Embedder } from './llm/embedder.js';
 import { createOllamaChatModel } from './llm/ollama/ollama-chat-model.js';
 import { createOllamaEmbedder } from './llm/ollama/ollama-embedder.js';
+import { QuestionStore } from './index/question-store.js';
 import { createRetriever } from './retrieval/retriever.js';
 import type { Retriever } from './retrieval/types.js';
 import { toActionPoints } from './triage/action-points.js';
@@ -31,6 +32,8 @@ export interface Services {
   kb: KnowledgeBase;
   embedder: Embedder;
   retriever: Retriever;
+  /** Questions attached to passages (👍, admin confirmation, generated at ingest), searched by the retriever. */
+  questions: QuestionStore;
   chatModel: ChatModel;
   /** Which answer mode is live (model or 离线检索模式) and why. */
   llmStatus: LlmStatusMonitor;
@@ -71,8 +74,10 @@ export async function openServices(config: Readonly<Config>, options: OpenServic
     const report = await ingestInputs({ kb, ocr: config.ocr, limits: config.ingest }, await collectInputs([SEEDS_DIR]));
     options.log?.(`已导入 ${report.outcomes.filter((o) => o.status === 'added').length} 份示例文档。`);
   }
+  const questions = await QuestionStore.open(config.dataDir);
   const retriever = createRetriever({
     kb,
+    questions,
     synonymFiles: [DEFAULT_SYNONYMS_FILE, path.join(config.dataDir, 'synonyms.txt')],
   });
   const chatModel = createOllamaChatModel(config.ollama);
@@ -83,6 +88,7 @@ export async function openServices(config: Readonly<Config>, options: OpenServic
     kb,
     embedder,
     retriever,
+    questions,
     chatModel,
     llmStatus,
     answerDeps: {

@@ -23,6 +23,7 @@ import { documentRoutes } from './http/document-routes.js';
 import { errorHandler } from './http/errors.js';
 import { isSameOriginRequest, rejectCrossOrigin } from './http/origin-check.js';
 import { queryRoutes } from './http/query-routes.js';
+import { questionRoutes } from './http/question-routes.js';
 import { triageRoutes } from './http/triage-routes.js';
 import { trainingRoutes } from './http/training-routes.js';
 import { IngestJobs } from './ingest-jobs.js';
@@ -123,6 +124,7 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   api.use(queryRoutes(ctx));
   api.use(triageRoutes(ctx));
   api.use(trainingRoutes(ctx));
+  api.use(questionRoutes(ctx));
   api.use(documentRoutes(ctx));
   api.use(adminRoutes(ctx));
   api.use((req) => {

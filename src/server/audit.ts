@@ -10,6 +10,8 @@ export type AuditAction =
   | 'logout'
   | 'ask'
   | 'feedback'
+  | 'question_attach'
+  | 'question_remove'
   | 'upload'
   | 'replace'
   | 'delete'

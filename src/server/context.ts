@@ -9,7 +9,7 @@ import type { HealthInfo, SessionUser } from './events.js';
 import type { IngestJobs } from './ingest-jobs.js';
 
 /** The parts of `Services` (src/main.ts) the server uses. */
-export type ServerServices = Pick<Services, 'config' | 'kb' | 'retriever' | 'llmStatus' | 'answerDeps'>;
+export type ServerServices = Pick<Services, 'config' | 'kb' | 'retriever' | 'questions' | 'llmStatus' | 'answerDeps'>;
 
 export interface ServerContext {
   services: ServerServices;
