@@ -22,6 +22,8 @@ export interface StoredQuestion {
   articleLabel?: string;
   question: string;
   source: QuestionSource;
+  /** For generated questions: the passage content they were written for (a changed passage gets new ones). */
+  chunkHash?: string;
   addedBy?: string;
   addedAt: string;
 }
@@ -65,18 +67,36 @@ export class QuestionStore implements QuestionSearch {
    * @throws AppError INVALID_REQUEST for an empty or overlong question, LIMIT_EXCEEDED past MAX_QUESTIONS.
    */
   async add(input: Omit<StoredQuestion, 'id' | 'addedAt'>): Promise<StoredQuestion> {
-    const question = input.question.replace(/\s+/g, ' ').trim();
-    if (!question) throw new AppError('INVALID_REQUEST', '问题不能为空。');
-    if (question.length > MAX_QUESTION_CHARS) throw new AppError('INVALID_REQUEST', `问题最多 ${MAX_QUESTION_CHARS} 字。`);
-    await this.load();
-    const existing = this.questions.find((q) => q.chunkId === input.chunkId && q.question === question);
-    if (existing) return existing;
-    if (this.questions.length >= MAX_QUESTIONS) {
-      throw new AppError('LIMIT_EXCEEDED', `已关联的问题达到上限 ${MAX_QUESTIONS} 条，请先删除不再需要的问题。`);
-    }
-    const stored: StoredQuestion = { ...input, question, id: randomUUID(), addedAt: new Date().toISOString() };
-    await this.save([...this.questions, stored]);
+    const [stored] = await this.addMany([input]);
     return stored;
+  }
+
+  /**
+   * Attaches several questions in one write; each (passage, question) pair is kept once.
+   * @throws AppError INVALID_REQUEST for an empty or overlong question, LIMIT_EXCEEDED past MAX_QUESTIONS.
+   */
+  async addMany(inputs: Omit<StoredQuestion, 'id' | 'addedAt'>[]): Promise<StoredQuestion[]> {
+    await this.load();
+    const next = [...this.questions];
+    const out: StoredQuestion[] = [];
+    for (const input of inputs) {
+      const question = input.question.replace(/\s+/g, ' ').trim();
+      if (!question) throw new AppError('INVALID_REQUEST', '问题不能为空。');
+      if (question.length > MAX_QUESTION_CHARS) throw new AppError('INVALID_REQUEST', `问题最多 ${MAX_QUESTION_CHARS} 字。`);
+      const existing = next.find((q) => q.chunkId === input.chunkId && q.question === question);
+      if (existing) {
+        out.push(existing);
+        continue;
+      }
+      if (next.length >= MAX_QUESTIONS) {
+        throw new AppError('LIMIT_EXCEEDED', `已关联的问题达到上限 ${MAX_QUESTIONS} 条，请先删除不再需要的问题。`);
+      }
+      const stored: StoredQuestion = { ...input, question, id: randomUUID(), addedAt: new Date().toISOString() };
+      next.push(stored);
+      out.push(stored);
+    }
+    if (next.length !== this.questions.length) await this.save(next);
+    return out;
   }
 
   /** Removes questions by id; the ids that were found. */
