@@ -10,6 +10,7 @@ export type AuditAction =
   | 'logout'
   | 'ask'
   | 'feedback'
+  | 'feedback_handled'
   | 'upload'
   | 'replace'
   | 'delete'
