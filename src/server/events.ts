@@ -160,6 +160,12 @@ export interface ConversationTurnRecord {
   at: string;
   stopped?: boolean;
   feedback?: { rating: 'up' | 'down'; comment?: string };
+  /** As in AnswerResult; absent on turns recorded before they were kept. */
+  basis?: AnswerResult['basis'];
+  basisNote?: string;
+  query?: string;
+  rewrittenBy?: AnswerResult['rewrittenBy'];
+  modeReason?: string;
 }
 
 export interface ConversationDetail extends ConversationSummary {

@@ -6,6 +6,7 @@ import { api, ApiError, setUnauthorizedHandler } from './api.js';
 import { mountBrowse } from './browse.js';
 import { mountChat } from './chat.js';
 import { mountDocs } from './docs.js';
+import { mountFeedback } from './feedback.js';
 import { clear, h } from './dom.js';
 import { createStatusBar } from './status-bar.js';
 import type { AppSocket, MountView, Session, View, ViewContext } from './view.js';
@@ -24,8 +25,10 @@ interface Route {
 }
 const ROUTES: Record<string, Route> = {
   chat: { mount: mountChat, allowed: () => true, keep: true },
-  browse: { mount: mountBrowse, allowed: (role) => role !== 'officer', keep: false },
+  // Reading is for every role (an officer follows a source card to the article); changing is for admins.
+  browse: { mount: mountBrowse, allowed: () => true, keep: false },
   docs: { mount: mountDocs, allowed: (role) => role === 'admin', keep: false },
+  feedback: { mount: mountFeedback, allowed: (role) => role === 'admin', keep: false },
 };
 
 setUnauthorizedHandler(() => {
@@ -106,8 +109,9 @@ function renderShell(): void {
   clear(root);
   clear(nav);
   const links: [string, string][] = [['#/chat', '对话']];
-  if (user.role !== 'officer') links.push(['#/browse', '法规浏览']);
+  links.push(['#/browse', '法规浏览']);
   if (user.role === 'admin') links.push(['#/docs', '文档管理']);
+  if (user.role === 'admin') links.push(['#/feedback', '反馈']);
   for (const [href, label] of links) nav.append(h('a', { href, 'data-route': href }, label));
   const logout = h(
     'button',
@@ -133,6 +137,7 @@ function renderShell(): void {
     ),
   );
   statusBar.start();
+  statusBar.watch(session.socket);
 }
 
 function unmount(): void {
