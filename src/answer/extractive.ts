@@ -19,6 +19,8 @@ export const RELATED_ACTIONS_HEADING = '**相关规定要点**';
 export const SUPPORT_HEADING = '**依据原文**';
 /** Lines of the 行动要点 block: a few obligations, not a second copy of the passages. */
 const MAX_ACTIONS = 4;
+/** An obligation scoring below this share of the best one is support, not a 要点. */
+const MIN_RELATIVE_ACTION_SCORE = 0.6;
 
 /** Most passages sentences are taken from; lower-ranked ones rarely add anything but noise. */
 const MAX_SOURCES = 4;
@@ -176,7 +178,24 @@ const EMPHASIS_RE = new RegExp(
 
 /** Bold deadlines and parties in an extracted sentence; the words stay the source's own. */
 export function emphasise(text: string): string {
-  return text.replace(EMPHASIS_RE, (m) => `**${m}**`);
+  // Adjacent matches (人民政府安全生产监督管理部门) become one bold run: "****" is not Markdown.
+  return text.replace(EMPHASIS_RE, (m) => `**${m}**`).replace(/\*{4}/g, '');
+}
+
+/**
+ * The part of a long sentence an 行动要点 line needs: from the first to the last clause (split at ；) that states
+ * an obligation and scores near the best clause. Contiguous, so the line is still a verbatim cut of the source.
+ */
+function actionClauses(text: string, terms: { term: string; weight: number }[]): string {
+  const clauses = text.match(/[^；;]+[；;]?/g)?.map((c) => c.trim()).filter(Boolean) ?? [text];
+  if (clauses.length < 2) return text;
+  const scores = clauses.map((c) => (isObligation(c) ? scoreUnit(c, terms) : 0));
+  const best = Math.max(...scores);
+  if (best <= 0) return text;
+  const keep = scores.map((sc) => sc >= best * 0.5);
+  const from = keep.indexOf(true);
+  const to = keep.lastIndexOf(true);
+  return clauses.slice(from, to + 1).join('');
 }
 
 function sourceTitleLine(hit: Hit): string {
@@ -304,11 +323,17 @@ export function buildExtractiveAnswer(input: {
 
   // 行动要点: the relevant obligations, best first, each one line; list items only when they carry the cue.
   const scoreOf = new Map(candidates.map((c) => [c.u, c.score]));
-  const actions = chosen
-    .filter((c) => !c.u.intro && isObligation(c.u.text) && (scoreOf.get(c.u) ?? 0) > 0)
+  // An item under a lead-in (（一）不立即组织事故抢救的) means nothing without it: such items stay in 依据原文.
+  const introLists = new Set(chosen.filter((c) => c.u.intro).map((c) => `${c.s.n}:${c.u.listId}`));
+  const eligible = chosen.filter(
+    (c) => !c.u.intro && !(c.u.item && introLists.has(`${c.s.n}:${c.u.listId}`)) && isObligation(c.u.text) && (scoreOf.get(c.u) ?? 0) > 0,
+  );
+  const bestAction = Math.max(0, ...eligible.map((c) => scoreOf.get(c.u) ?? 0));
+  const actions = eligible
+    .filter((c) => (scoreOf.get(c.u) ?? 0) >= bestAction * MIN_RELATIVE_ACTION_SCORE)
     .sort((a, b) => (scoreOf.get(b.u) ?? 0) - (scoreOf.get(a.u) ?? 0) || a.s.n - b.s.n || a.u.pos - b.u.pos)
     .slice(0, MAX_ACTIONS);
-  const actionLines = actions.map((c) => `- ${emphasise(c.u.text.replace(ARTICLE_START_RE, '').trim())}[${c.s.n}]`);
+  const actionLines = actions.map((c) => `- ${emphasise(actionClauses(c.u.text.replace(ARTICLE_START_RE, '').trim(), terms))}[${c.s.n}]`);
 
   chosen.sort((a, b) => a.s.n - b.s.n || a.u.pos - b.u.pos);
   const blocks: string[] = [];

@@ -50,6 +50,21 @@ describe('extractive answer shape', () => {
   });
 });
 
+describe('行动要点 lines', () => {
+  it('an adjacent party and department are one bold run, never "****"', () => {
+    expect(emphasise('向县级以上人民政府安全生产监督管理部门报告')).toBe('向县级以上**人民政府安全生产监督管理部门**报告');
+  });
+
+  it('a list item under a lead-in ("（一）不立即组织事故抢救的") is not a 要点 on its own; it stays with its lead-in in 依据原文', () => {
+    const doc = makeDoc('/tmp/penalties2.md', '处罚规定（测试）');
+    const text = '第三十五条 事故发生单位主要负责人有下列行为之一的，处上一年年收入40%至80%的罚款：\n（一）不立即组织事故抢救的；\n（二）迟报或者漏报事故的。';
+    const r = buildExtractiveAnswer({ question: '单位主要负责人不立即组织事故抢救怎么处罚？', sources: numbered([makeHit(doc, 0, text, [], '第三十五条', 0.9)]) });
+    expect(r.text).not.toMatch(/^- （一）/m);
+    expect(r.text).toContain('事故发生单位主要负责人有下列行为之一的');
+    expect(r.text).toContain('（一）不立即组织事故抢救的；[1]');
+  });
+});
+
 describe('citation renumbering', () => {
   it('numbers citations by first appearance, consecutive from [1] — "来源（3）" never lists [1] [2] [4]', () => {
     const r = renumberCitations('先看[4]，再看[1][4]，最后[2]。');

@@ -140,6 +140,8 @@ describe('the officer\'s answer in Debian chromium', () => {
     expect(copied).toContain('来源：\n[1] 《生产安全事故报告和调查处理条例》');
     expect(copied).not.toMatch(/\*\*|离线检索模式|Ollama/);
     await page.screenshot({ path: path.join(SHOTS, 'officer-answer-1280.png'), fullPage: true });
+    await turn.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: path.join(SHOTS, 'officer-answer-top-1280.png') });
 
     // An officer opens the whole article a source card comes from, read-only.
     await turn.locator('.source-card summary').first().click();
@@ -157,6 +159,8 @@ describe('the officer\'s answer in Debian chromium', () => {
     await page.locator('.empty button.example').first().click();
     const turn = page.locator('.turn').last();
     await turn.locator('.actions button', { hasText: '复制' }).waitFor({ timeout: 20_000 });
+    await turn.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: path.join(SHOTS, 'officer-answer-top-390.png') });
     await turn.locator('button.rate-down').click();
     const box = turn.locator('.feedback-comment');
     await box.waitFor();

@@ -53,6 +53,8 @@ interface TurnView {
   /** Set once any answer event arrived for the current request id. */
   answered: boolean;
   timer?: number;
+  /** Whether 依据原文 is unfolded (open by default; kept across re-renders while streaming). */
+  supportOpen: boolean;
 }
 
 export function mountChat(container: HTMLElement, { session, refreshHealth }: ViewContext): View {
@@ -398,7 +400,7 @@ export function mountChat(container: HTMLElement, { session, refreshHealth }: Vi
     const sources = h('div', { class: 'sources' });
     const actions = h('div', { class: 'actions' });
     const root = h('article', { class: 'turn', 'data-request': requestId }, h('div', { class: 'question' }, question), h('div', { class: 'answer' }, h('div', { class: 'answer-head' }, badge, meta), reasoning, body, sources, actions));
-    const t: TurnView = { requestId, root, body, reasoning, reasoningText, sources, badge, actions, answer: '', reasoningRaw: '', citations: [], renderQueued: false, question, meta, answered: false };
+    const t: TurnView = { requestId, root, body, reasoning, reasoningText, sources, badge, actions, answer: '', reasoningRaw: '', citations: [], renderQueued: false, question, meta, answered: false, supportOpen: true };
     body.addEventListener('click', (e) => {
       const btn = (e.target as HTMLElement).closest<HTMLElement>('button.cite');
       if (btn?.dataset.cite) openSource(t, Number(btn.dataset.cite));
@@ -456,6 +458,34 @@ export function mountChat(container: HTMLElement, { session, refreshHealth }: Vi
 
   function renderBody(t: TurnView): void {
     renderMarkdown(t.body, t.answer, new Set(t.citations.map((c) => c.n)));
+    collapseSupport(t);
+  }
+
+  /**
+   * After 行动要点, the supporting sentences (依据原文 / 依据) become a section the reader can fold away; each [n]
+   * opens its source card with the full passage, the relevant sentences marked.
+   */
+  function collapseSupport(t: TurnView): void {
+    const heading = [...t.body.querySelectorAll(':scope > p > strong:first-child')].find((el) => /^依据(?:原文)?$/.test(el.textContent?.trim() ?? ''));
+    const p = heading?.parentElement;
+    if (!heading || !p || p === t.body.firstElementChild) return;
+    const label = heading.textContent?.trim() ?? '依据原文';
+    const next = heading.nextSibling;
+    heading.remove();
+    if (next instanceof HTMLBRElement) next.remove();
+    const details = h('details', { class: 'support' }, h('summary', {}, `${label}（相关句子；点 [n] 看全文）`));
+    details.open = t.supportOpen;
+    details.addEventListener('toggle', () => {
+      t.supportOpen = details.open;
+    });
+    p.before(details);
+    let node: Element | null = p;
+    while (node) {
+      const following: Element | null = node.nextElementSibling;
+      details.append(node);
+      node = following;
+    }
+    if (!p.textContent?.trim()) p.remove();
   }
 
   function renderSources(t: TurnView): void {
