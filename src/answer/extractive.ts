@@ -160,6 +160,8 @@ function isDuplicate(a: string, b: string): boolean {
 const DEONTIC_RE = /应当|必须|务必|立即|马上|即刻|第一时间|严禁|不得|禁止|不准|须|负责/;
 const DEADLINE_RE = /(?:\d+|[一二三四五六七八九十两半]+)\s*(?:分钟|小时|个?工作日|日|天|周)(?:以?内)|之前|以前/;
 
+const ASKS_FOR_TIME_RE = /多长时间|多久|几个?小时|几分钟|几天|时限|期限|多少(?:分钟|小时|天|日)|什么时候|何时/;
+
 /** True for a sentence that says who must (not) do what, or by when. */
 export function isObligation(text: string): boolean {
   return DEONTIC_RE.test(text) || DEADLINE_RE.test(text);
@@ -328,8 +330,11 @@ export function buildExtractiveAnswer(input: {
   const eligible = chosen.filter(
     (c) => !c.u.intro && !(c.u.item && introLists.has(`${c.s.n}:${c.u.listId}`)) && isObligation(c.u.text) && (scoreOf.get(c.u) ?? 0) > 0,
   );
-  const bestAction = Math.max(0, ...eligible.map((c) => scoreOf.get(c.u) ?? 0));
-  const actions = eligible
+  // A question about time limits is answered by the sentences that state one, when there are any.
+  const timed = ASKS_FOR_TIME_RE.test(input.question) ? eligible.filter((c) => DEADLINE_RE.test(c.u.text)) : [];
+  const pool = timed.length ? timed : eligible;
+  const bestAction = Math.max(0, ...pool.map((c) => scoreOf.get(c.u) ?? 0));
+  const actions = pool
     .filter((c) => (scoreOf.get(c.u) ?? 0) >= bestAction * MIN_RELATIVE_ACTION_SCORE)
     .sort((a, b) => (scoreOf.get(b.u) ?? 0) - (scoreOf.get(a.u) ?? 0) || a.s.n - b.s.n || a.u.pos - b.u.pos)
     .slice(0, MAX_ACTIONS);

@@ -65,6 +65,18 @@ describe('行动要点 lines', () => {
   });
 });
 
+describe('行动要点 for a time-limit question', () => {
+  it('"多长时间内报告" lists the sentences that state a time limit, not a neighbouring 不得 rule', () => {
+    const doc = makeDoc('/tmp/report-reg.md', '事故报告条例（测试）');
+    const a = makeHit(doc, 0, '第九条 事故发生后，单位负责人接到报告后，应当于1小时内向县级以上人民政府安全生产监督管理部门报告。', [], '第九条', 0.9);
+    const b = makeHit(doc, 1, '第四十条 事故发生单位主要负责人受到刑事处罚的，5年内不得担任任何生产经营单位的主要负责人。', [], '第四十条', 0.85);
+    const r = buildExtractiveAnswer({ question: '事故发生后单位负责人应当在多长时间内报告？', sources: numbered([a, b]) });
+    const lead = r.text.split(SUPPORT_HEADING)[0];
+    expect(lead).toContain('**1小时内**');
+    expect(lead).not.toContain('不得担任');
+  });
+});
+
 describe('citation renumbering', () => {
   it('numbers citations by first appearance, consecutive from [1] — "来源（3）" never lists [1] [2] [4]', () => {
     const r = renumberCitations('先看[4]，再看[1][4]，最后[2]。');
