@@ -64,7 +64,8 @@ export class ConversationStore {
     return conv.messages
       .filter((m) => m.answer.trim() !== '')
       .slice(-HISTORY_TURNS)
-      .map((m) => ({ question: m.question, answer: m.answer }));
+      // The query a turn was searched with carries its topic into the next follow-up (那较大事故呢？).
+      .map((m) => ({ question: m.question, answer: m.answer, ...(m.query ? { query: m.query } : {}) }));
   }
 
   async addTurn(user: string, conversationId: string, turn: ConversationTurnRecord): Promise<void> {

@@ -150,6 +150,14 @@ describe('the officer\'s answer in Debian chromium', () => {
     await page.locator('.reader').getByText('第九条').first().waitFor();
     expect(await page.locator('.reader .error').count()).toBe(0);
     await page.screenshot({ path: path.join(SHOTS, 'officer-browse-1280.png') });
+
+    // A follow-up shows what was actually searched.
+    await page.getByRole('link', { name: '对话' }).click();
+    await page.locator('.turn').first().waitFor();
+    await ask(page, '那较大事故呢？');
+    const searched = page.locator('.turn').last().locator('.searched');
+    await expect(searched.innerText()).resolves.toMatch(/^按“.*较大事故.*”检索$/);
+    expect(await searched.innerText()).toMatch(/报告|单位负责人/);
     await page.context().close();
   });
 
