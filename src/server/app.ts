@@ -20,6 +20,7 @@ import { adminRoutes } from './http/admin-routes.js';
 import { requireSession } from './http/auth-middleware.js';
 import { authRoutes } from './http/auth-routes.js';
 import { documentRoutes } from './http/document-routes.js';
+import { feedbackRoutes } from './http/feedback-routes.js';
 import { errorHandler } from './http/errors.js';
 import { isSameOriginRequest, rejectCrossOrigin } from './http/origin-check.js';
 import { queryRoutes } from './http/query-routes.js';
@@ -122,6 +123,8 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   api.use(authRoutes(ctx));
   api.use(requireSession(ctx));
   api.use(queryRoutes(ctx));
+  // Before adminRoutes, whose router.use(requireRole('admin')) refuses every request that reaches it.
+  api.use(feedbackRoutes(ctx));
   api.use(triageRoutes(ctx));
   api.use(trainingRoutes(ctx));
   api.use(questionRoutes(ctx));

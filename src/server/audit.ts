@@ -12,6 +12,7 @@ export type AuditAction =
   | 'feedback'
   | 'question_attach'
   | 'question_remove'
+  | 'feedback_handled'
   | 'upload'
   | 'replace'
   | 'delete'

@@ -160,6 +160,12 @@ export interface ConversationTurnRecord {
   at: string;
   stopped?: boolean;
   feedback?: { rating: 'up' | 'down'; comment?: string };
+  /** As in AnswerResult; absent on turns recorded before they were kept. */
+  basis?: AnswerResult['basis'];
+  basisNote?: string;
+  query?: string;
+  rewrittenBy?: AnswerResult['rewrittenBy'];
+  modeReason?: string;
 }
 
 export interface ConversationDetail extends ConversationSummary {
@@ -356,3 +362,30 @@ export interface QuizAttemptResult {
 
 /** GET /api/training/quizzes/:id/results (trainers, admins); `.csv` for the spreadsheet. */
 export type QuizResultsResponse = QuizResults;
+
+/** One rated answer as the admin's feedback review lists it (GET /api/feedback). */
+export interface FeedbackEntry {
+  id: string;
+  at: string;
+  user: string;
+  requestId: string;
+  rating: 'up' | 'down';
+  comment?: string;
+  question: string;
+  answer: string;
+  mode?: AnswerMode;
+  citations: Pick<Citation, 'n' | 'docId' | 'title' | 'locator' | 'page' | 'cited'>[];
+  handled: boolean;
+  handledBy?: string;
+  handledAt?: string;
+}
+
+/** PUT /api/feedback/:id */
+export interface FeedbackUpdate {
+  handled: boolean;
+}
+
+/** PUT /api/conversations/:id */
+export interface ConversationRename {
+  title: string;
+}

@@ -65,7 +65,8 @@ describe('web UI in Debian chromium', () => {
   it('an officer logs in, asks, sees the streamed answer and opens a source card', async () => {
     const page = await loggedIn('值班员甲', 'officer-password-1');
     await expect(page.locator('.status').textContent()).resolves.toMatch(/索引：3 份文档/);
-    expect(await page.locator('.nav a').allTextContents()).toEqual(['对话', '事件速判', '培训']);
+    // Reading is for every role: an officer has 法规浏览 too (changing documents stays with admins).
+    expect(await page.locator('.nav a').allTextContents()).toEqual(['对话', '事件速判', '法规浏览', '培训']);
     await ask(page, '台风防御的应急响应分为几级？');
     const turn = page.locator('.turn').last();
     expect((await turn.locator('.answer-body').innerText()).length).toBeGreaterThan(10);
@@ -76,7 +77,7 @@ describe('web UI in Debian chromium', () => {
     const card = turn.locator('.source-card[open]').first();
     await card.locator('.passage').waitFor();
     expect(await card.locator('.src-title').innerText()).toMatch(/《.+》/);
-    expect(await card.locator('.src-link').count()).toBe(0); // officers ask; they do not browse documents
+    expect(await card.locator('.src-link').count()).toBe(1); // officers read the whole article a card cites
     await page.screenshot({ path: path.join(SHOTS, 'chat-officer.png'), fullPage: true });
 
     // Follow-up in the same conversation, then it appears in the conversation list.

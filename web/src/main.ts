@@ -6,6 +6,7 @@ import { api, ApiError, setUnauthorizedHandler } from './api.js';
 import { mountBrowse } from './browse.js';
 import { mountChat } from './chat.js';
 import { mountDocs } from './docs.js';
+import { mountFeedback } from './feedback.js';
 import { mountTraining } from './training.js';
 import { mountTriage } from './triage.js';
 import { clear, h } from './dom.js';
@@ -26,10 +27,12 @@ interface Route {
 }
 const ROUTES: Record<string, Route> = {
   chat: { mount: mountChat, allowed: () => true, keep: true },
-  browse: { mount: mountBrowse, allowed: (role) => role !== 'officer', keep: false },
+  // Reading is for every role (an officer follows a source card to the article); changing is for admins.
+  browse: { mount: mountBrowse, allowed: () => true, keep: false },
   docs: { mount: mountDocs, allowed: (role) => role === 'admin', keep: false },
   triage: { mount: mountTriage, allowed: () => true, keep: true },
   training: { mount: mountTraining, allowed: () => true, keep: false },
+  feedback: { mount: mountFeedback, allowed: (role) => role === 'admin', keep: false },
 };
 
 setUnauthorizedHandler(() => {
@@ -109,9 +112,9 @@ function renderShell(): void {
   const { user } = session;
   clear(root);
   clear(nav);
-  const links: [string, string][] = [['#/chat', '对话'], ['#/triage', '事件速判']];
-  if (user.role !== 'officer') links.push(['#/browse', '法规浏览']);
+  const links: [string, string][] = [['#/chat', '对话'], ['#/triage', '事件速判'], ['#/browse', '法规浏览']];
   if (user.role === 'admin') links.push(['#/docs', '文档管理']);
+  if (user.role === 'admin') links.push(['#/feedback', '反馈']);
   links.push(['#/training', '培训']);
   for (const [href, label] of links) nav.append(h('a', { href, 'data-route': href }, label));
   const logout = h(
@@ -138,6 +141,7 @@ function renderShell(): void {
     ),
   );
   statusBar.start();
+  statusBar.watch(session.socket);
 }
 
 function unmount(): void {
