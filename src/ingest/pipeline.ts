@@ -14,6 +14,7 @@ import { chunkDocument } from './chunker.js';
 import { extractMetadata } from './metadata.js';
 import { normalizeBlocks } from './normalize.js';
 import { parseFile } from './parsers/registry.js';
+import type { ParseContext } from './parsers/parser.js';
 import type { IngestFileOutcome, IngestInput, IngestProgress, IngestReport } from './types.js';
 
 export interface IngestDeps {
@@ -95,7 +96,7 @@ export async function ingestInputs(deps: IngestDeps, inputs: IngestInput[], opti
   const outcomes: IngestFileOutcome[] = [];
   let chunks = 0;
   let pendingCommit = 0;
-  const progress = (phase: IngestProgress['phase'], outcome?: IngestFileOutcome, file?: string) =>
+  const progress = (phase: IngestProgress['phase'], outcome?: IngestFileOutcome, file?: string, ocrPages?: IngestProgress['ocrPages']) =>
     options.onProgress?.({
       phase,
       filesDone: outcomes.length,
@@ -104,12 +105,14 @@ export async function ingestInputs(deps: IngestDeps, inputs: IngestInput[], opti
       elapsedMs: Date.now() - started,
       file: file ?? outcome?.file,
       outcome,
+      ...(ocrPages ? { ocrPages } : {}),
     });
 
   for (const input of inputs) {
     if (options.signal?.aborted) break;
     progress('start', undefined, input.fileName);
-    const outcome = await ingestOne(deps, input, options.force ?? false);
+    const onOcrPage = (done: number, total: number) => progress('start', undefined, input.fileName, { done, total });
+    const outcome = await ingestOne(deps, input, options.force ?? false, onOcrPage);
     outcomes.push(outcome);
     chunks += outcome.chunks ?? 0;
     if (outcome.status !== 'unchanged') pendingCommit++;
@@ -143,7 +146,7 @@ export async function ingestInputs(deps: IngestDeps, inputs: IngestInput[], opti
   return report;
 }
 
-async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): Promise<IngestFileOutcome> {
+async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean, onOcrPage?: ParseContext['onOcrPage']): Promise<IngestFileOutcome> {
   const { kb } = deps;
   const existing = kb.findBySourceKey(input.sourceKey);
   const docId = existing?.id ?? documentIdFor(input.sourceKey);
@@ -170,7 +173,7 @@ async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): 
     ingestedAt: new Date().toISOString(),
   };
   try {
-    const parsed = await parseFile(bytes, { fileName: input.fileName, ocr: deps.ocr });
+    const parsed = await parseFile(bytes, { fileName: input.fileName, ocr: deps.ocr, onOcrPage });
     const blocks = normalizeBlocks(parsed.blocks, parsed.pageCount);
     const metadata = extractMetadata({
       fileName: input.fileName,

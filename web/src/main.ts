@@ -6,6 +6,8 @@ import { api, ApiError, setUnauthorizedHandler } from './api.js';
 import { mountBrowse } from './browse.js';
 import { mountChat } from './chat.js';
 import { mountDocs } from './docs.js';
+import { mountAudit } from './audit-log.js';
+import { mountAccount, mountUsers } from './users.js';
 import { clear, h } from './dom.js';
 import { createStatusBar } from './status-bar.js';
 import type { AppSocket, MountView, Session, View, ViewContext } from './view.js';
@@ -26,6 +28,9 @@ const ROUTES: Record<string, Route> = {
   chat: { mount: mountChat, allowed: () => true, keep: true },
   browse: { mount: mountBrowse, allowed: (role) => role !== 'officer', keep: false },
   docs: { mount: mountDocs, allowed: (role) => role === 'admin', keep: false },
+  users: { mount: mountUsers, allowed: (role) => role === 'admin', keep: false },
+  audit: { mount: mountAudit, allowed: (role) => role === 'admin', keep: false },
+  account: { mount: mountAccount, allowed: () => true, keep: false },
 };
 
 setUnauthorizedHandler(() => {
@@ -108,6 +113,7 @@ function renderShell(): void {
   const links: [string, string][] = [['#/chat', '对话']];
   if (user.role !== 'officer') links.push(['#/browse', '法规浏览']);
   if (user.role === 'admin') links.push(['#/docs', '文档管理']);
+  if (user.role === 'admin') links.push(['#/users', '用户'], ['#/audit', '审计']);
   for (const [href, label] of links) nav.append(h('a', { href, 'data-route': href }, label));
   const logout = h(
     'button',
@@ -127,7 +133,7 @@ function renderShell(): void {
     h(
       'div',
       { class: 'shell' },
-      h('header', { class: 'top' }, h('span', { class: 'brand' }, '应急知识助手'), nav, h('span', { class: 'who' }, `${user.username}（${ROLE_LABELS[user.role]}）`), logout),
+      h('header', { class: 'top' }, h('span', { class: 'brand' }, '应急知识助手'), nav, h('a', { class: 'who', href: '#/account', title: '修改密码' }, `${user.username}（${ROLE_LABELS[user.role]}）`), logout),
       main,
       statusBar.element,
     ),

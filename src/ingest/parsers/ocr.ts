@@ -18,6 +18,8 @@ export interface OcrOptions {
    */
   searchPath?: string;
   signal?: AbortSignal;
+  /** Called after each page is recognised (OCR takes seconds per page; the UI shows how far it got). */
+  onPage?: (done: number, total: number) => void;
 }
 
 /** Rendering resolution; tesseract's Chinese model is trained on text at roughly 300 dpi. */
@@ -73,6 +75,7 @@ export async function ocrPdf(bytes: Buffer, fileName: string, options: OcrOption
       .filter((f) => /^page-\d+\.png$/u.test(f))
       .sort((a, b) => pageNumberOf(a) - pageNumberOf(b));
     const pages: PageLines[] = [];
+    options.onPage?.(0, images.length);
     for (const image of images) {
       // --psm 4 (one column, varying sizes) fits official documents; measured on the scanned fixture it had
       // half the character errors of the default --psm 3, which split a centred heading into stray glyphs.
@@ -81,6 +84,7 @@ export async function ocrPdf(bytes: Buffer, fileName: string, options: OcrOption
         signal: options.signal,
       });
       pages.push({ page: pageNumberOf(image), lines: stdout.split(/\r?\n/u).map(cleanOcrLine) });
+      options.onPage?.(pages.length, images.length);
     }
     return pages;
   } catch (e) {

@@ -11,6 +11,8 @@ export interface ParseContext {
    */
   ocrSearchPath?: string;
   signal?: AbortSignal;
+  /** OCR progress of a scanned PDF: pages recognised so far of all its pages. */
+  onOcrPage?: (done: number, total: number) => void;
 }
 
 /** Reads one file format into structural blocks. */

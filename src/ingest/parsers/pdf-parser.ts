@@ -66,7 +66,7 @@ export class PdfParser implements Parser {
     if (ctx.ocr !== 'auto') throw needsOcrError(ctx.fileName, 'disabled');
     const missing = await findMissingOcrPrograms({ searchPath: ctx.ocrSearchPath });
     if (missing.length > 0) throw needsOcrError(ctx.fileName, missing);
-    const pages = await ocrPdf(bytes, ctx.fileName, { searchPath: ctx.ocrSearchPath, signal: ctx.signal });
+    const pages = await ocrPdf(bytes, ctx.fileName, { searchPath: ctx.ocrSearchPath, signal: ctx.signal, onPage: ctx.onOcrPage });
     const blocks = linesToBlocks(stripPageFurniture(pages), title);
     if (blocks.length === 0) {
       throw new AppError('NO_EXTRACTABLE_TEXT', `文件“${ctx.fileName}”是扫描件，但 OCR 没有识别出文字，请检查扫描质量或提供带文字层的 PDF。`);
