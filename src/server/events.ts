@@ -234,6 +234,8 @@ export const AUDIT_FIELD_LABELS: Record<string, string> = {
   chunks: '段落',
   kind: '类型',
   outcomes: '结果',
+  rejected: '已拒绝',
+  accepted: '已接收',
   message: '说明',
   resumed: '重启后继续',
   passwordChanged: '已改密码',
@@ -249,12 +251,18 @@ export function describeAuditFields(entry: Record<string, unknown>): string {
     let value: string;
     if (k === 'role' && typeof v === 'string' && v in ROLE_LABELS) value = ROLE_LABELS[v as Role];
     else if (k === 'kind' && typeof v === 'string') value = JOB_KIND_LABELS[v] ?? v;
-    else if (k === 'outcomes' && Array.isArray(v)) {
+    else if (Array.isArray(v) && v.every((o) => typeof o === 'object' && o !== null && 'file' in o)) {
       value = v
-        .map((o: { file?: unknown; status?: unknown }) => `${String(o.file ?? '')}（${OUTCOME_STATUS_LABELS[String(o.status)] ?? String(o.status)}）`)
+        .map((o: { file?: unknown; status?: unknown; error?: unknown }) => {
+          const status = o.status === undefined ? '' : (OUTCOME_STATUS_LABELS[String(o.status)] ?? String(o.status));
+          const why = typeof o.error === 'string' ? o.error : '';
+          const note = [status, why].filter(Boolean).join('，');
+          return note ? `${String(o.file)}（${note}）` : String(o.file);
+        })
         .join('、');
     }
     else if (typeof v === 'boolean') value = v ? '是' : '否';
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) value = v.join('、');
     else if (typeof v === 'object') value = JSON.stringify(v);
     else value = String(v);
     parts.push(`${AUDIT_FIELD_LABELS[k] ?? k}：${value}`);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeAuditFields } from '../../src/server/events.js';
 import { ADMIN_PASSWORD, SEED_FILES, startTestServer, type TestServer } from './server-harness.js';
 
 const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0];
@@ -103,5 +104,13 @@ describe('accounts, own password and the audit log over the real server', () => 
     const entries = (await jsonl.text()).trim().split('\n').map((l) => JSON.parse(l) as { user: string; action: string });
     expect(entries.every((e) => e.user === 'wang')).toBe(true);
     expect(entries.map((e) => e.action)).toContain('password_change');
+  });
+
+  it('describes audit details in words: file lists, outcomes and roles, never raw JSON for the usual fields', () => {
+    const upload = { at: '2026-01-01T00:00:00.000Z', action: 'upload', user: 'admin', files: ['a.md', 'b.docx'], rejected: [{ file: 'x.pdf', error: 'UNSUPPORTED_FILE_TYPE' }] };
+    expect(describeAuditFields(upload)).toBe('文件：a.md、b.docx；已拒绝：x.pdf（UNSUPPORTED_FILE_TYPE）');
+    const done = { at: '', action: 'ingest_done', user: 'admin', kind: 'upload', outcomes: [{ file: 'a.md', status: 'added' }] };
+    expect(describeAuditFields(done)).toBe('类型：上传；结果：a.md（已索引）');
+    expect(describeAuditFields({ at: '', action: 'user_role', user: 'admin', target: 'sun', role: 'trainer' })).toBe('对象：sun；角色：培训师');
   });
 });

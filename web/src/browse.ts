@@ -164,7 +164,7 @@ async function openDocument(reader: HTMLElement, timers: Timers, state: { alive:
     const first = labels.find((l) => ARTICLE_RE.test(l) && !body.querySelector(`[data-article="${CSS.escape(l)}"]`));
     if (first) section.dataset.article = first;
     if (labels.length > 1) section.dataset.articles = labels.join(' ');
-    section.append(h('p', {}, c.text));
+    section.append(h('p', {}, withoutHeadingLines(c)));
     section.addEventListener('click', () => select(sections.indexOf(section), false));
     body.append(section);
     sections.push(section);
@@ -258,6 +258,15 @@ function findTarget(chunks: Chunk[], sections: HTMLElement[], target: string): n
   if (byLocator >= 0) return byLocator;
   const label = target.split(' › ').pop() ?? '';
   return sections.findIndex((s) => s.dataset.article === label || (s.dataset.articles ?? '').split(' ').includes(label));
+}
+
+/** A chunk's text repeats its headings on its first lines; they are shown once above it already. */
+function withoutHeadingLines(c: Chunk): string {
+  const headings = new Set(c.headingPath.map((p) => p.trim()));
+  const lines = c.text.split('\n');
+  let i = 0;
+  while (i < lines.length - 1 && headings.has(lines[i].trim())) i++;
+  return lines.slice(i).join('\n');
 }
 
 function locatorOf(c: Chunk): string {
