@@ -183,6 +183,25 @@ describe('trainer and admin pages in Debian chromium', () => {
     await page.context().close();
   });
 
+  it('重新导入 says what it will do before it starts and shows files done of total', async () => {
+    const page = await loggedIn('admin', ADMIN_PASSWORD);
+    await page.getByRole('link', { name: '文档管理' }).click();
+    await page.locator('.docs-table tbody tr[data-doc]').first().waitFor();
+    const rule = '# 值班交接制度\n\n第一条 交班人应当当面向接班人交代未办结事项。\n\n第二条 接班人签字后方可离岗。\n';
+    await page.locator('input[type=file][multiple]').setInputFiles({ name: 'handover-rule.md', mimeType: 'text/markdown', buffer: Buffer.from(rule) });
+    await page.locator('.upload-list li', { hasText: 'handover-rule.md' }).locator('span.ok', { hasText: '已索引' }).waitFor({ timeout: 60_000 });
+    await page.locator('.docs-table tbody tr', { hasText: 'handover-rule.md' }).waitFor();
+    const asked = new Promise<string>((resolve) => page.once('dialog', (d) => { resolve(d.message()); void d.accept(); }));
+    await page.getByRole('button', { name: '重新导入' }).click();
+    const plan = await asked;
+    // Four seeds ingested by the harness plus this upload, each with its stored original.
+    expect(plan).toContain('重新导入 5 份文档：按保存的原件重新解析、分段并重建索引');
+    expect(plan).toContain('期间问答照常可用');
+    await page.locator('[role=status]', { hasText: '重新导入完成：5 / 5 份文档' }).waitFor({ timeout: 60_000 });
+    expect(await page.getByRole('button', { name: '重新导入' }).isEnabled()).toBe(true);
+    await page.context().close();
+  });
+
   it('a user changes his own password and logs in with it; the old one is refused', async () => {
     const page = await loggedIn('officer1', 'officer-password-1');
     await page.locator('a.who').click();
