@@ -211,9 +211,11 @@ describe('trainer and admin pages in Debian chromium', () => {
     await page.getByRole('button', { name: '修改密码' }).click();
     await page.locator('.account-form .ok', { hasText: '密码已修改' }).waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'admin-account-1280.png') });
-    // This page stays signed in (its cookie was renewed).
+    // This page stays signed in (its cookie was renewed) and its socket reconnects: a question is still answered.
     await page.getByRole('link', { name: '对话' }).click();
-    await page.getByLabel('问题').waitFor();
+    await page.getByLabel('问题').fill('有限空间作业发生事故应当如何施救？');
+    await page.getByLabel('问题').press('Enter');
+    await page.locator('.turn').first().locator('.actions button', { hasText: '复制' }).waitFor();
     await page.context().close();
 
     expect(await loginError('officer1', 'officer-password-1')).toContain('用户名或密码错误');
