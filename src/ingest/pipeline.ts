@@ -116,7 +116,7 @@ async function ingestBatch(deps: IngestDeps, inputs: IngestInput[], options: Ing
   const outcomes: IngestFileOutcome[] = [];
   let chunks = 0;
   let pendingCommit = 0;
-  const progress = (phase: IngestProgress['phase'], outcome?: IngestFileOutcome, file?: string) =>
+  const progress = (phase: IngestProgress['phase'], outcome?: IngestFileOutcome, file?: string, ocrPages?: IngestProgress['ocrPages']) =>
     options.onProgress?.({
       phase,
       filesDone: outcomes.length,
@@ -125,12 +125,14 @@ async function ingestBatch(deps: IngestDeps, inputs: IngestInput[], options: Ing
       elapsedMs: Date.now() - started,
       file: file ?? outcome?.file,
       outcome,
+      ...(ocrPages ? { ocrPages } : {}),
     });
 
   for (const input of inputs) {
     if (options.signal?.aborted) break;
     progress('start', undefined, input.fileName);
-    const outcome = await ingestOne(deps, input, options.force ?? false, pool, options.signal);
+    const onOcrPage = (done: number, total: number) => progress('start', undefined, input.fileName, { done, total });
+    const outcome = await ingestOne(deps, input, options.force ?? false, pool, options.signal, onOcrPage);
     outcomes.push(outcome);
     chunks += outcome.chunks ?? 0;
     if (outcome.status !== 'unchanged') pendingCommit++;
@@ -179,6 +181,7 @@ async function ingestOne(
   force: boolean,
   pool: () => PreparePool,
   signal?: AbortSignal,
+  onOcrPage?: (done: number, total: number) => void,
 ): Promise<IngestFileOutcome> {
   const { kb } = deps;
   const limits = deps.limits ?? DEFAULT_INGEST_LIMITS;
@@ -212,8 +215,8 @@ async function ingestOne(
     if (TEXT_EXTENSIONS.has(extensionOf(input.fileName))) checkTextSize(bytes.length, input.fileName, limits);
     const prepareInput = { fileName: input.fileName, ocr: deps.ocr, limits, sidecar: input.metadata };
     const { metadata, drafts, pageCount, partial } = runsInWorker(input.fileName, bytes)
-      ? await pool().prepare(bytes, prepareInput, signal)
-      : await prepareDocument(bytes, prepareInput, signal);
+      ? await pool().prepare(bytes, prepareInput, signal, onOcrPage)
+      : await prepareDocument(bytes, prepareInput, signal, onOcrPage);
     const chunks: Chunk[] = drafts.map((d, ordinal) => ({
       ...d,
       id: `${docId}#${ordinal}`,

@@ -17,7 +17,8 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { id: number; ok: true; result: PreparedDocument }
-  | { id: number; ok: false; error: { code?: ErrorCode; message: string; name?: string } };
+  | { id: number; ok: false; error: { code?: ErrorCode; message: string; name?: string } }
+  | { id: number; ocrPage: { done: number; total: number } };
 
 /** Heap of the worker: ~10× what the largest file within the default bounds needs. */
 const WORKER_HEAP_MB = 2048;
@@ -45,7 +46,7 @@ export interface PreparePool {
    * Runs prepareDocument on the worker thread.
    * @throws AppError as prepareDocument does; LIMIT_EXCEEDED when the worker runs out of memory.
    */
-  prepare(bytes: Buffer, input: PrepareInput, signal?: AbortSignal): Promise<PreparedDocument>;
+  prepare(bytes: Buffer, input: PrepareInput, signal?: AbortSignal, onOcrPage?: (done: number, total: number) => void): Promise<PreparedDocument>;
   close(): Promise<void>;
 }
 
@@ -53,6 +54,7 @@ interface Pending {
   resolve: (r: PreparedDocument) => void;
   reject: (e: unknown) => void;
   fileName: string;
+  onOcrPage?: (done: number, total: number) => void;
 }
 
 /** Starts the worker lazily on the first file; close() ends it. `heapMb` sets the worker's heap limit. */
@@ -74,6 +76,10 @@ export function createPreparePool(options: { heapMb?: number } = {}): PreparePoo
     w.on('message', (reply: WorkerReply) => {
       const p = pending.get(reply.id);
       if (!p) return;
+      if ('ocrPage' in reply) {
+        p.onOcrPage?.(reply.ocrPage.done, reply.ocrPage.total);
+        return;
+      }
       pending.delete(reply.id);
       if (reply.ok) p.resolve(reply.result);
       else if (reply.error.code) p.reject(new AppError(reply.error.code, reply.error.message));
@@ -101,13 +107,13 @@ export function createPreparePool(options: { heapMb?: number } = {}): PreparePoo
   };
 
   return {
-    prepare(bytes, input, signal) {
+    prepare(bytes, input, signal, onOcrPage) {
       if (signal?.aborted) return Promise.reject(new AppError('ANSWER_ABORTED', '导入已取消。'));
       worker ??= start();
       const w = worker;
       const id = nextId++;
       return new Promise<PreparedDocument>((resolve, reject) => {
-        pending.set(id, { resolve, reject, fileName: input.fileName });
+        pending.set(id, { resolve, reject, fileName: input.fileName, onOcrPage });
         w.ref();
         const onAbort = () => {
           w.postMessage({ type: 'abort', id } satisfies WorkerRequest);

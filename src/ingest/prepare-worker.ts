@@ -21,7 +21,7 @@ port.on('message', (msg: WorkerRequest) => {
   const stop = new AbortController();
   running.set(msg.id, stop);
   const bytes = Buffer.from(msg.bytes);
-  prepareDocument(bytes, msg.input, stop.signal)
+  prepareDocument(bytes, msg.input, stop.signal, (done, total) => port.postMessage({ id: msg.id, ocrPage: { done, total } } satisfies WorkerReply))
     .then((result): WorkerReply => ({ id: msg.id, ok: true, result }))
     .catch((e: unknown): WorkerReply => ({
       id: msg.id,

@@ -29,8 +29,13 @@ export interface PreparedDocument {
  * Parses, normalises, reads metadata and chunks one file.
  * @throws AppError from the parsers (PARSE_FAILED, NEEDS_OCR, LIMIT_EXCEEDED, …), NO_EXTRACTABLE_TEXT, ANSWER_ABORTED
  */
-export async function prepareDocument(bytes: Buffer, input: PrepareInput, signal?: AbortSignal): Promise<PreparedDocument> {
-  const parsed = await parseFile(bytes, { fileName: input.fileName, ocr: input.ocr, limits: input.limits, signal });
+export async function prepareDocument(
+  bytes: Buffer,
+  input: PrepareInput,
+  signal?: AbortSignal,
+  onOcrPage?: (done: number, total: number) => void,
+): Promise<PreparedDocument> {
+  const parsed = await parseFile(bytes, { fileName: input.fileName, ocr: input.ocr, limits: input.limits, signal, onOcrPage });
   const blocks = normalizeBlocks(parsed.blocks, parsed.pageCount);
   const metadata = extractMetadata({
     fileName: input.fileName,

@@ -36,7 +36,7 @@ export function resolveSession(
   const session = ctx.sessions.verify(cookieValue);
   if (!session) return undefined;
   const record = ctx.users.get(session.u);
-  if (!record) return undefined;
+  if (!record || record.disabled) return undefined;
   if (session.iat < Date.parse(record.passwordChangedAt)) return undefined;
   return { user: { username: record.username, role: record.role }, session };
 }

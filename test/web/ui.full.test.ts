@@ -106,7 +106,7 @@ describe('web UI in Debian chromium', () => {
     const row = page.locator('.upload-list li', { hasText: 'work-accident-emergency-reg.docx' });
     await row.locator('span.ok', { hasText: '已索引' }).waitFor({ timeout: 60_000 });
     await page.locator('.docs-table tbody tr', { hasText: 'work-accident-emergency-reg.docx' }).waitFor();
-    await expect(page.locator('.docs-table tbody tr', { hasText: 'work-accident-emergency-reg.docx' }).locator('td').nth(4).innerText()).resolves.toContain('已索引');
+    await expect(page.locator('.docs-table tbody tr', { hasText: 'work-accident-emergency-reg.docx' }).locator('td[data-label="状态"]').innerText()).resolves.toContain('已索引');
     await page.screenshot({ path: path.join(SHOTS, 'docs-admin.png'), fullPage: true });
 
     await page.getByRole('link', { name: '对话' }).click();
@@ -122,7 +122,7 @@ describe('web UI in Debian chromium', () => {
     await page.getByRole('link', { name: '法规浏览' }).click();
     await page.getByRole('link', { name: /突发事件应对法/ }).click();
     await page.locator('.article').first().waitFor();
-    await page.getByLabel('跳转到第几条').fill('21');
+    await page.getByLabel('跳转到条或章节').fill('21');
     await page.getByRole('button', { name: '跳转' }).click();
     const target = page.locator('[data-article="第二十一条"]');
     await expect(target.innerText()).resolves.toContain('第二十一条');

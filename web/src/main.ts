@@ -6,6 +6,8 @@ import { api, ApiError, setUnauthorizedHandler } from './api.js';
 import { mountBrowse } from './browse.js';
 import { mountChat } from './chat.js';
 import { mountDocs } from './docs.js';
+import { mountAudit } from './audit-log.js';
+import { mountAccount, mountUsers } from './users.js';
 import { mountFeedback } from './feedback.js';
 import { mountTraining } from './training.js';
 import { mountTriage } from './triage.js';
@@ -33,6 +35,9 @@ const ROUTES: Record<string, Route> = {
   triage: { mount: mountTriage, allowed: () => true, keep: true },
   training: { mount: mountTraining, allowed: () => true, keep: false },
   feedback: { mount: mountFeedback, allowed: (role) => role === 'admin', keep: false },
+  users: { mount: mountUsers, allowed: (role) => role === 'admin', keep: false },
+  audit: { mount: mountAudit, allowed: (role) => role === 'admin', keep: false },
+  account: { mount: mountAccount, allowed: () => true, keep: false },
 };
 
 setUnauthorizedHandler(() => {
@@ -114,7 +119,7 @@ function renderShell(): void {
   clear(nav);
   const links: [string, string][] = [['#/chat', '对话'], ['#/triage', '事件速判'], ['#/browse', '法规浏览']];
   if (user.role === 'admin') links.push(['#/docs', '文档管理']);
-  if (user.role === 'admin') links.push(['#/feedback', '反馈']);
+  if (user.role === 'admin') links.push(['#/feedback', '反馈'], ['#/users', '用户'], ['#/audit', '审计']);
   links.push(['#/training', '培训']);
   for (const [href, label] of links) nav.append(h('a', { href, 'data-route': href }, label));
   const logout = h(
@@ -135,7 +140,7 @@ function renderShell(): void {
     h(
       'div',
       { class: 'shell' },
-      h('header', { class: 'top' }, h('span', { class: 'brand' }, '应急知识助手'), nav, h('span', { class: 'who' }, `${user.username}（${ROLE_LABELS[user.role]}）`), logout),
+      h('header', { class: 'top' }, h('span', { class: 'brand' }, '应急知识助手'), nav, h('a', { class: 'who', href: '#/account', title: '修改密码' }, `${user.username}（${ROLE_LABELS[user.role]}）`), logout),
       main,
       statusBar.element,
     ),

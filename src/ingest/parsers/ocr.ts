@@ -26,6 +26,8 @@ export interface OcrPdfOptions extends OcrOptions {
   pageCount: number;
   /** Pages 1..maxPages are read; the rest are left out (OCR_MAX_PAGES). */
   maxPages: number;
+  /** Told the pages recognised so far, of the pages that will be read. */
+  onPage?: (done: number, total: number) => void;
 }
 
 export interface OcrResult {
@@ -91,6 +93,7 @@ export async function ocrPdf(bytes: Buffer, fileName: string, options: OcrPdfOpt
     await writeFile(input, bytes);
     const last = Math.min(options.pageCount, options.maxPages);
     const pages: PageLines[] = [];
+    options.onPage?.(0, last);
     for (let page = 1; page <= last; page++) {
       const image = path.join(dir, 'page');
       const render = await runProgram(
@@ -108,6 +111,7 @@ export async function ocrPdf(bytes: Buffer, fileName: string, options: OcrPdfOpt
       });
       if (ocr.code !== 0) throw new Error(`tesseract 第 ${page} 页退出码 ${ocr.code}：${ocr.stderr.trim().slice(0, 300)}`);
       pages.push({ page, lines: ocr.stdout.split(/\r?\n/u).map(cleanOcrLine) });
+      options.onPage?.(page, last);
       await rm(`${image}.png`, { force: true });
     }
     return { pages, pagesDone: last };

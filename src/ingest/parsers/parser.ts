@@ -14,6 +14,8 @@ export interface ParseContext {
   signal?: AbortSignal;
   /** Expansion bounds; DEFAULT_INGEST_LIMITS when not given. */
   limits?: IngestLimits;
+  /** OCR progress of a scanned PDF: pages recognised so far of the pages that will be read. */
+  onOcrPage?: (done: number, total: number) => void;
 }
 
 /** Reads one file format into structural blocks. */

@@ -76,6 +76,7 @@ export class PdfParser implements Parser {
       signal: ctx.signal,
       pageCount,
       maxPages: limits.ocrMaxPages,
+      onPage: ctx.onOcrPage,
     });
     const blocks = linesToBlocks(stripPageFurniture(pages), title);
     if (blocks.length === 0) {
