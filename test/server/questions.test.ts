@@ -37,3 +37,16 @@ describe('attached questions over HTTP', () => {
     expect((await server.api(`/api/questions/${stored.id}`, { method: 'DELETE', cookie: admin })).status).toBe(404);
   });
 });
+
+describe('learning from 👍', () => {
+  it('a question whose answer an officer marked useful is attached to the passage the answer cited first', async () => {
+    const question = '有限空间作业人员晕倒后，监护人员应当在多长时间内报告作业负责人？';
+    const ask = await server.api('/api/ask', { method: 'POST', cookie: officer, json: { question, requestId: 'praise-1', conversationId: 'c-praise' } });
+    expect(ask.status).toBe(200);
+    const answer = (await ask.json()) as { citations: { n: number; docId: string; cited: boolean }[] };
+    const first = answer.citations.find((c) => c.cited)!;
+    expect((await server.api('/api/feedback', { method: 'POST', cookie: officer, json: { requestId: 'praise-1', rating: 'up' } })).status).toBe(200);
+    const listed = (await (await server.api(`/api/documents/${first.docId}/questions`, { cookie: admin })).json()) as StoredQuestion[];
+    expect(listed).toContainEqual(expect.objectContaining({ question, source: 'feedback', addedBy: 'duty1' }));
+  });
+});

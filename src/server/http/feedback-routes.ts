@@ -1,5 +1,6 @@
 /** Ratings of answers: every role rates its own answers; the admin reviews all of them and marks them handled. */
 import { Router } from 'express';
+import { formatLocator } from '../../retrieval/locator.js';
 import { AppError } from '../../core/errors.js';
 import type { ServerContext } from '../context.js';
 import type { FeedbackRequest, FeedbackUpdate } from '../events.js';
@@ -33,6 +34,7 @@ export function feedbackRoutes(ctx: ServerContext, store = new FeedbackStore(ctx
         citations: turn.citations.map(({ n, docId, title, locator, page, cited }) => ({ n, docId, title, locator, page, cited })),
       });
     }
+    if (turn && body.rating === 'up') await learnFromPraise(ctx, user.username, turn);
     await ctx.audit.record('feedback', user.username, {
       requestId: body.requestId,
       rating: body.rating,
@@ -62,4 +64,30 @@ export function feedbackRoutes(ctx: ServerContext, store = new FeedbackStore(ctx
   });
 
   return router;
+}
+
+/**
+ * Learning from use: a question whose answer was marked useful is attached to the passage the answer cited
+ * first, so the next question worded like it finds that passage (the standalone query for a follow-up).
+ */
+async function learnFromPraise(
+  ctx: ServerContext,
+  username: string,
+  turn: { question: string; query?: string; mode?: string; citations: { n: number; docId: string; locator: string; cited: boolean }[] },
+): Promise<void> {
+  if (turn.mode === 'no-basis') return;
+  const first = turn.citations.filter((c) => c.cited).sort((a, b) => a.n - b.n)[0];
+  if (!first) return;
+  const chunk = ctx.services.kb.getChunks(first.docId).find((c) => formatLocator(c) === first.locator);
+  if (!chunk) return;
+  const question = (turn.query ?? turn.question).slice(0, 200);
+  const stored = await ctx.services.questions.add({
+    chunkId: chunk.id,
+    docId: chunk.docId,
+    ...(chunk.articleLabel ? { articleLabel: chunk.articleLabel } : {}),
+    question,
+    source: 'feedback',
+    addedBy: username,
+  });
+  await ctx.audit.record('question_attach', username, { docId: chunk.docId, chunkId: chunk.id, question: stored.question, from: 'feedback' });
 }
