@@ -12,6 +12,7 @@ import { registerKnowledgeCommands } from './cli/knowledge.js';
 import { registerQuizCommands } from './cli/quiz.js';
 import { registerServeCommand } from './cli/serve.js';
 import { registerTriageCommand } from './cli/triage.js';
+import { registerTokenCommand } from './cli/token.js';
 import { registerUserCommand } from './cli/user.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerBackupCommands(program, ctx);
   registerTriageCommand(program, ctx);
   registerQuizCommands(program, ctx);
+  registerTokenCommand(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

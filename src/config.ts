@@ -39,6 +39,7 @@ export const CONFIG_SPEC = [
   { env: 'OCR', kind: 'enum', values: ['auto', 'off'], default: 'auto', description: '扫描件 OCR：auto 有 tesseract 时启用，off 关闭 / OCR of scanned PDFs' },
   { env: 'TIME_ZONE', kind: 'string', default: 'Asia/Shanghai', description: '显示时间所用的时区（IANA 名称）/ time zone for times shown to people' },
   { env: 'LOG_LEVEL', kind: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', description: '日志级别 / log level' },
+  { env: 'API_TOKEN_REQUESTS_PER_MINUTE', kind: 'int', min: 1, default: '120', description: '每个 API 令牌每分钟最多请求数（/v1 与 /api）/ requests per minute per API token' },
 ] as const satisfies readonly Spec[];
 
 export interface Config {
@@ -65,6 +66,8 @@ export interface Config {
     trustProxy: string;
     /** Origins besides the server's own host that may send state-changing requests (e.g. behind a proxy). */
     allowedOrigins: readonly string[];
+    /** Requests one API token may make per minute before 429. */
+    apiTokenRequestsPerMinute: number;
   };
   ocr: 'auto' | 'off';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -119,6 +122,7 @@ export function loadConfig(options: { env?: Env; overrides?: Env; dotenvPath?: s
         .split(',')
         .map((o) => o.trim().replace(/\/+$/, ''))
         .filter(Boolean),
+      apiTokenRequestsPerMinute: num('API_TOKEN_REQUESTS_PER_MINUTE'),
     },
     ocr: str('OCR') as Config['ocr'],
     logLevel: str('LOG_LEVEL') as Config['logLevel'],

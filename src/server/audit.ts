@@ -20,7 +20,10 @@ export type AuditAction =
   | 'ingest_failed'
   | 'user_add'
   | 'user_remove'
-  | 'user_passwd';
+  | 'user_passwd'
+  | 'token_add'
+  | 'token_revoke'
+  | 'token_use';
 
 export interface AuditEntry {
   at: string;
