@@ -356,3 +356,21 @@ export interface QuizAttemptResult {
 
 /** GET /api/training/quizzes/:id/results (trainers, admins); `.csv` for the spreadsheet. */
 export type QuizResultsResponse = QuizResults;
+
+/** An API token as listed (GET /api/tokens): never the token itself, never its hash. */
+export interface ApiTokenInfo {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  /** Who created it (an admin's name, or `cli`). */
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+/** POST /api/tokens: the token in clear, this one time only. */
+export interface ApiTokenCreated {
+  token: string;
+  info: ApiTokenInfo;
+}

@@ -8,6 +8,7 @@ import { mountChat } from './chat.js';
 import { mountDocs } from './docs.js';
 import { clear, h } from './dom.js';
 import { createStatusBar } from './status-bar.js';
+import { mountTokens } from './tokens.js';
 import type { AppSocket, MountView, Session, View, ViewContext } from './view.js';
 import './styles.css';
 
@@ -26,6 +27,7 @@ const ROUTES: Record<string, Route> = {
   chat: { mount: mountChat, allowed: () => true, keep: true },
   browse: { mount: mountBrowse, allowed: (role) => role !== 'officer', keep: false },
   docs: { mount: mountDocs, allowed: (role) => role === 'admin', keep: false },
+  tokens: { mount: mountTokens, allowed: (role) => role === 'admin', keep: false },
 };
 
 setUnauthorizedHandler(() => {
@@ -108,6 +110,7 @@ function renderShell(): void {
   const links: [string, string][] = [['#/chat', '对话']];
   if (user.role !== 'officer') links.push(['#/browse', '法规浏览']);
   if (user.role === 'admin') links.push(['#/docs', '文档管理']);
+  if (user.role === 'admin') links.push(['#/tokens', 'API 令牌']);
   for (const [href, label] of links) nav.append(h('a', { href, 'data-route': href }, label));
   const logout = h(
     'button',

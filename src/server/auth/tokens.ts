@@ -9,24 +9,14 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../core/errors.js';
 import { replaceFileAtomically } from '../../index/generation-store.js';
-import type { Role } from '../events.js';
+import type { ApiTokenInfo, Role } from '../events.js';
 import { SerialQueue } from '../fs-util.js';
+
+export type { ApiTokenInfo };
 
 const TOKEN_PREFIX = 'yj_';
 const TOKEN_BYTES = 32;
 const NAME_RE = /^[\p{L}\p{N}_][\p{L}\p{N}_.-]{0,31}$/u;
-
-/** What is shown about a token (never the token itself, never its hash). */
-export interface ApiTokenInfo {
-  id: string;
-  name: string;
-  role: Role;
-  createdAt: string;
-  /** Who created it (an admin's name, or `cli`). */
-  createdBy: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
 
 interface ApiTokenRecord extends ApiTokenInfo {
   /** SHA-256 of the token, hex. */
