@@ -199,9 +199,10 @@ async function computeHealth(services: ServerServices): Promise<HealthInfo> {
   } catch {
     status = llmStatus.getLlmStatus();
   }
+  const servers = services.answerDeps.chatModel.servers?.();
   return {
     status: 'ok',
-    llm: { mode: status.mode, model: status.model, reason: status.reason },
+    llm: { mode: status.mode, model: status.model, reason: status.reason, ...(servers ? { servers } : {}) },
     index: { documents: kb.listDocuments().filter((d) => d.status === 'indexed').length, chunks: kb.chunkCount() },
   };
 }

@@ -5,6 +5,7 @@
 import type { AnswerMode, AnswerResult, Citation } from '../answer/types.js';
 import type { Chunk, DocMetadata, SearchHitJson, SourceDoc } from '../core/types.js';
 import type { IngestFileOutcome, IngestProgress } from '../ingest/types.js';
+import type { ModelServerInfo } from '../llm/chat-model.js';
 
 // The shapes web/ renders come from here only, so the wire contract lives in one file.
 export type { AnswerMode, AnswerResult, Citation } from '../answer/types.js';
@@ -100,6 +101,8 @@ export interface HealthInfo {
     mode: 'llm' | 'extractive';
     model: string;
     reason?: string;
+    /** With several Ollama servers: each one's state, models and load. */
+    servers?: ModelServerInfo[];
   };
   index: { documents: number; chunks: number };
 }
