@@ -41,6 +41,10 @@ export const CONFIG_SPEC = [
   { env: 'LOG_LEVEL', kind: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', description: '日志级别 / log level' },
   { env: 'OLLAMA_EMBED_URL', kind: 'urls', default: '', description: '向量化（EMBEDDER=ollama）所用的 Ollama 地址，逗号分隔；留空则同 OLLAMA_BASE_URL / Ollama URL(s) for embeddings' },
   { env: 'OLLAMA_HEALTH_INTERVAL_MS', kind: 'int', min: 100, default: '10000', description: '多台 Ollama 时后台健康检查间隔；故障服务器的检查间隔逐次加倍，最长 60 秒 / health check interval with several servers (ms)' },
+  { env: 'WATCH_DIR', kind: 'string', default: '', description: '监视的文件夹（含子文件夹）：新增或修改的文件自动导入；留空则不监视 / watched folder, ingested automatically' },
+  { env: 'WATCH_PRUNE', kind: 'enum', values: ['false', 'true'], default: 'false', description: '监视文件夹中删除的文件是否同时从知识库删除 / remove documents whose file left the watched folder' },
+  { env: 'WATCH_SETTLE_MS', kind: 'int', min: 100, default: '3000', description: '文件大小与修改时间保持不变多久后才导入（防止导入尚未复制完的文件）/ quiet time before a changed file is taken (ms)' },
+  { env: 'WATCH_POLL_MS', kind: 'int', min: 100, default: '2000', description: '监视文件夹的扫描间隔 / watched folder scan interval (ms)' },
   { env: 'API_TOKEN_REQUESTS_PER_MINUTE', kind: 'int', min: 1, default: '120', description: '每个 API 令牌每分钟最多请求数（/v1 与 /api）/ requests per minute per API token' },
 ] as const satisfies readonly Spec[];
 
@@ -79,6 +83,8 @@ export interface Config {
     apiTokenRequestsPerMinute: number;
   };
   ocr: 'auto' | 'off';
+  /** The watched folder (WATCH_DIR); dir '' = none. */
+  watch: { dir: string; prune: boolean; settleMs: number; pollMs: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** IANA zone for times shown to people (deadlines, report drafts). */
   timeZone: string;
@@ -137,6 +143,12 @@ export function loadConfig(options: { env?: Env; overrides?: Env; dotenvPath?: s
       apiTokenRequestsPerMinute: num('API_TOKEN_REQUESTS_PER_MINUTE'),
     },
     ocr: str('OCR') as Config['ocr'],
+    watch: {
+      dir: str('WATCH_DIR') ? path.resolve(str('WATCH_DIR')) : '',
+      prune: str('WATCH_PRUNE') === 'true',
+      settleMs: num('WATCH_SETTLE_MS'),
+      pollMs: num('WATCH_POLL_MS'),
+    },
     logLevel: str('LOG_LEVEL') as Config['logLevel'],
     timeZone: str('TIME_ZONE'),
   };

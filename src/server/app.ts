@@ -31,6 +31,7 @@ import { bearerAuth } from './http/token-auth.js';
 import { tokenRoutes } from './http/token-routes.js';
 import { trainingRoutes } from './http/training-routes.js';
 import { IngestJobs } from './ingest-jobs.js';
+import { startFolderWatcher, type FolderWatcher } from './folder-watcher.js';
 import { attachChatHandlers, closeStaleSockets, emitToAdmins, sessionRoom, type ChatServer } from './socket/chat-handlers.js';
 import { WEB_DIST_DIR, webRoutes } from './web-assets.js';
 
@@ -118,6 +119,9 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   const { allowedOrigins } = config.server;
 
   await ctx.jobs.resume();
+  const watcher: FolderWatcher | undefined = config.watch.dir
+    ? await startFolderWatcher({ ...config.watch, kb: services.kb, jobs: ctx.jobs, log })
+    : undefined;
 
   const app = express();
   app.disable('x-powered-by');
@@ -180,6 +184,7 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
     close: () =>
       (closing ??= (async () => {
         clearInterval(usersTimer);
+        await watcher?.close();
         await ctx.jobs.close();
         // io.close() disconnects sockets (aborting their answers) and closes the HTTP server.
         await new Promise<void>((resolve) => {

@@ -61,7 +61,7 @@ export interface AnswerErrorEvent {
  * `reimport`: parse every stored original again (POST /api/reimport); `reindex` is the same job started through
  * the old route name, kept for older UIs. Re-embedding without re-parsing is `yingji reindex` (CLI).
  */
-export type IngestJobKind = 'upload' | 'replace' | 'reimport' | 'reindex' | 'metadata';
+export type IngestJobKind = 'upload' | 'replace' | 'reimport' | 'reindex' | 'metadata' | 'watch';
 
 /** Progress of a background ingestion job; `progress.phase === 'done'` (or `error`) ends it. */
 export interface IngestProgressEvent {
