@@ -135,6 +135,22 @@ describe('OpenAI-compatible /v1 API with API tokens', () => {
     expect(lines.slice(0, -1).every((l) => l.startsWith('data: {'))).toBe(true);
   });
 
+  it('a client that drops the stream aborts the model request', async () => {
+    ollama.scriptChat({ content: Array.from({ length: 300 }, (_, i) => `第${i}点，应当立即报告[1]。`), delayMs: 50 });
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${officerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'yingji', stream: true, messages: [{ role: 'user', content: QUESTION }] }),
+      signal: controller.signal,
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let seen = '';
+    while (!seen.includes('第1点')) seen += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    expect((await ollama.waitForChatClosedByClient()).closedByClient).toBe(true);
+  });
+
   it('answers in extractive mode, still with citations, when the model is unreachable', async () => {
     await ollama.stop();
     try {
