@@ -13,6 +13,8 @@ import { registerQuestionCommands } from './cli/questions.js';
 import { registerQuizCommands } from './cli/quiz.js';
 import { registerServeCommand } from './cli/serve.js';
 import { registerTriageCommand } from './cli/triage.js';
+import { registerTokenCommand } from './cli/token.js';
+import { registerWatchCommand } from './cli/watch.js';
 import { registerUserCommand } from './cli/user.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -32,6 +34,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerTriageCommand(program, ctx);
   registerQuizCommands(program, ctx);
   registerQuestionCommands(program, ctx);
+  registerTokenCommand(program, ctx);
+  registerWatchCommand(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

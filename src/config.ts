@@ -7,7 +7,7 @@ import { config as loadDotenv } from 'dotenv';
 import { AppError } from './core/errors.js';
 import { isTimeZone } from './core/local-time.js';
 
-type Kind = 'string' | 'int' | 'url' | 'enum' | 'bool';
+type Kind = 'string' | 'int' | 'url' | 'urls' | 'enum' | 'bool';
 
 interface Spec {
   env: string;
@@ -21,7 +21,7 @@ interface Spec {
 export const CONFIG_SPEC = [
   { env: 'YINGJI_DATA_DIR', kind: 'string', default: './knowledge', description: '知识库目录（文档、索引、用户、审计日志）/ knowledge folder' },
   { env: 'EMBEDDER', kind: 'enum', values: ['builtin', 'ollama'], default: 'builtin', description: '向量化方式：builtin 内置（无需模型）或 ollama / embedder' },
-  { env: 'OLLAMA_BASE_URL', kind: 'url', default: 'http://127.0.0.1:11434', description: 'Ollama 服务地址 / Ollama server URL' },
+  { env: 'OLLAMA_BASE_URL', kind: 'urls', default: 'http://127.0.0.1:11434', description: 'Ollama 服务地址；多台用逗号分隔，按负载分配并自动避开故障服务器 / Ollama server URL(s), comma-separated' },
   { env: 'CHAT_MODEL', kind: 'string', default: 'deepseek-r1:7b', description: '对话模型 / chat model in Ollama' },
   { env: 'EMBED_MODEL', kind: 'string', default: 'bge-m3', description: '向量模型（EMBEDDER=ollama 时）/ embedding model in Ollama' },
   { env: 'OLLAMA_TIMEOUT_MS', kind: 'int', min: 100, default: '20000', description: '等待模型首个字的最长时间，超时转离线检索模式 / first-token timeout before extractive fallback (ms)' },
@@ -45,13 +45,27 @@ export const CONFIG_SPEC = [
   { env: 'INGEST_MAX_CHUNKS', kind: 'int', min: 100, default: '20000', description: '单个文档切分后的段落块数上限 / chunks per document' },
   { env: 'OCR_MAX_PAGES', kind: 'int', min: 1, default: '200', description: '扫描件 OCR 的页数上限，超出部分不识别，文档标为部分导入 / pages read by OCR per document' },
   { env: 'LOG_LEVEL', kind: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', description: '日志级别 / log level' },
+  { env: 'OLLAMA_EMBED_URL', kind: 'urls', default: '', description: '向量化（EMBEDDER=ollama）所用的 Ollama 地址，逗号分隔；留空则同 OLLAMA_BASE_URL / Ollama URL(s) for embeddings' },
+  { env: 'OLLAMA_HEALTH_INTERVAL_MS', kind: 'int', min: 100, default: '10000', description: '多台 Ollama 时后台健康检查间隔；故障服务器的检查间隔逐次加倍，最长 60 秒 / health check interval with several servers (ms)' },
+  { env: 'WATCH_DIR', kind: 'string', default: '', description: '监视的文件夹（含子文件夹）：新增或修改的文件自动导入；留空则不监视 / watched folder, ingested automatically' },
+  { env: 'WATCH_PRUNE', kind: 'enum', values: ['false', 'true'], default: 'false', description: '监视文件夹中删除的文件是否同时从知识库删除 / remove documents whose file left the watched folder' },
+  { env: 'WATCH_SETTLE_MS', kind: 'int', min: 100, default: '3000', description: '文件大小与修改时间保持不变多久后才导入（防止导入尚未复制完的文件）/ quiet time before a changed file is taken (ms)' },
+  { env: 'WATCH_POLL_MS', kind: 'int', min: 100, default: '2000', description: '监视文件夹的扫描间隔 / watched folder scan interval (ms)' },
+  { env: 'API_TOKEN_REQUESTS_PER_MINUTE', kind: 'int', min: 1, default: '120', description: '每个 API 令牌每分钟最多请求数（/v1 与 /api）/ requests per minute per API token' },
 ] as const satisfies readonly Spec[];
 
 export interface Config {
   dataDir: string;
   embedder: 'builtin' | 'ollama';
   ollama: {
+    /** The first of `baseUrls` (what a single-server setup uses). */
     baseUrl: string;
+    /** Every chat server (OLLAMA_BASE_URL, comma-separated); more than one → a pool. Absent = [baseUrl]. */
+    baseUrls?: readonly string[];
+    /** Servers for embeddings (OLLAMA_EMBED_URL, default the chat servers). Absent = baseUrls. */
+    embedUrls?: readonly string[];
+    /** Background health check period of a pool; down servers back off from it. */
+    healthIntervalMs?: number;
     chatModel: string;
     embedModel: string;
     timeoutMs: number;
@@ -71,6 +85,8 @@ export interface Config {
     trustProxy: string;
     /** Origins besides the server's own host that may send state-changing requests (e.g. behind a proxy). */
     allowedOrigins: readonly string[];
+    /** Requests one API token may make per minute before 429. */
+    apiTokenRequestsPerMinute: number;
   };
   ocr: 'auto' | 'off';
   /** Bounds on what one ingested file may expand to (src/ingest/limits.ts). */
@@ -82,6 +98,8 @@ export interface Config {
     maxChunks: number;
     ocrMaxPages: number;
   };
+  /** The watched folder (WATCH_DIR); dir '' = none. */
+  watch: { dir: string; prune: boolean; settleMs: number; pollMs: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** IANA zone for times shown to people (deadlines, report drafts). */
   timeZone: string;
@@ -114,7 +132,10 @@ export function loadConfig(options: { env?: Env; overrides?: Env; dotenvPath?: s
     dataDir: path.resolve(str('YINGJI_DATA_DIR')),
     embedder: str('EMBEDDER') as Config['embedder'],
     ollama: {
-      baseUrl: str('OLLAMA_BASE_URL').replace(/\/+$/, ''),
+      baseUrl: splitUrls(str('OLLAMA_BASE_URL'))[0],
+      baseUrls: splitUrls(str('OLLAMA_BASE_URL')),
+      embedUrls: splitUrls(str('OLLAMA_EMBED_URL') || str('OLLAMA_BASE_URL')),
+      healthIntervalMs: num('OLLAMA_HEALTH_INTERVAL_MS'),
       chatModel: str('CHAT_MODEL'),
       embedModel: str('EMBED_MODEL'),
       timeoutMs: num('OLLAMA_TIMEOUT_MS'),
@@ -134,6 +155,7 @@ export function loadConfig(options: { env?: Env; overrides?: Env; dotenvPath?: s
         .split(',')
         .map((o) => o.trim().replace(/\/+$/, ''))
         .filter(Boolean),
+      apiTokenRequestsPerMinute: num('API_TOKEN_REQUESTS_PER_MINUTE'),
     },
     ocr: str('OCR') as Config['ocr'],
     ingest: {
@@ -143,6 +165,12 @@ export function loadConfig(options: { env?: Env; overrides?: Env; dotenvPath?: s
       maxBlocks: num('INGEST_MAX_BLOCKS'),
       maxChunks: num('INGEST_MAX_CHUNKS'),
       ocrMaxPages: num('OCR_MAX_PAGES'),
+    },
+    watch: {
+      dir: str('WATCH_DIR') ? path.resolve(str('WATCH_DIR')) : '',
+      prune: str('WATCH_PRUNE') === 'true',
+      settleMs: num('WATCH_SETTLE_MS'),
+      pollMs: num('WATCH_POLL_MS'),
     },
     logLevel: str('LOG_LEVEL') as Config['logLevel'],
     timeZone: str('TIME_ZONE'),
@@ -166,12 +194,26 @@ function parseValue(spec: Spec, value: string, problems: string[]): string | num
         problems.push(`${spec.env}=${value} 不是有效网址，例如 ${spec.default}`);
       }
       return value;
+    case 'urls':
+      for (const url of splitUrls(value)) {
+        try {
+          new URL(url);
+        } catch {
+          problems.push(`${spec.env} 中的 ${url} 不是有效网址；多个地址用英文逗号分隔，例如 http://10.0.0.5:11434,http://10.0.0.6:11434`);
+        }
+      }
+      return value;
     case 'enum':
       if (!spec.values?.includes(value)) problems.push(`${spec.env}=${value} 只能是 ${spec.values?.join(' / ')}`);
       return value;
     default:
       return value;
   }
+}
+
+/** A comma-separated list of URLs, trimmed, without trailing slashes or duplicates. */
+function splitUrls(value: string): string[] {
+  return [...new Set(value.split(',').map((u) => u.trim().replace(/\/+$/, '')).filter(Boolean))];
 }
 
 function stripUndefined(env: Env): Env {

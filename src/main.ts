@@ -14,9 +14,8 @@ import { collectInputs, ingestInputs } from './ingest/pipeline.js';
 import { createBuiltinEmbedder } from './llm/builtin/builtin-embedder.js';
 import type { ChatModel } from './llm/chat-model.js';
 import type { Embedder } from './llm/embedder.js';
-import { createOllamaChatModel } from './llm/ollama/ollama-chat-model.js';
-import { createOllamaEmbedder } from './llm/ollama/ollama-embedder.js';
 import { QuestionStore } from './index/question-store.js';
+import { createOllamaChatModels, createOllamaEmbedders } from './llm/ollama/ollama-pool.js';
 import { createRetriever } from './retrieval/retriever.js';
 import type { Retriever } from './retrieval/types.js';
 import { toActionPoints } from './triage/action-points.js';
@@ -54,7 +53,7 @@ export interface OpenServicesOptions {
  */
 export async function createEmbedder(config: Readonly<Config>): Promise<Embedder> {
   if (config.embedder !== 'ollama') return createBuiltinEmbedder();
-  const embedder = createOllamaEmbedder(config.ollama);
+  const embedder = createOllamaEmbedders(config.ollama);
   if (embedder.dimensions === 0) await embedder.discoverDimensions();
   return embedder;
 }
@@ -80,7 +79,7 @@ export async function openServices(config: Readonly<Config>, options: OpenServic
     questions,
     synonymFiles: [DEFAULT_SYNONYMS_FILE, path.join(config.dataDir, 'synonyms.txt')],
   });
-  const chatModel = createOllamaChatModel(config.ollama);
+  const chatModel = createOllamaChatModels(config.ollama);
   const llmStatus = createLlmStatusMonitor(chatModel);
   const triageCache = createCriteriaCache();
   return {
@@ -101,6 +100,9 @@ export async function openServices(config: Readonly<Config>, options: OpenServic
         return card && (card.grade || card.responses.length) ? toActionPoints(card, { timeZone: config.timeZone }) : undefined;
       },
     },
-    close: () => kb.close(),
+    close: () => {
+      chatModel.close?.();
+      return kb.close();
+    },
   };
 }

@@ -2,8 +2,7 @@
 import type { Command } from 'commander';
 import { OCR_INSTALL_HINT, findMissingOcrPrograms } from '../ingest/parsers/ocr.js';
 import { createBuiltinEmbedder } from '../llm/builtin/builtin-embedder.js';
-import { createOllamaChatModel } from '../llm/ollama/ollama-chat-model.js';
-import { createOllamaEmbedder } from '../llm/ollama/ollama-embedder.js';
+import { createOllamaChatModels, createOllamaEmbedders } from '../llm/ollama/ollama-pool.js';
 import { formatDoctorReport, runDoctor } from '../ops/doctor.js';
 import type { CliContext } from './context.js';
 
@@ -22,8 +21,8 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
       const report = await runDoctor({
         config,
         // Not main's createEmbedder: that asks Ollama for the dimension and throws when it is down; doctor reports that instead.
-        embedder: config.embedder === 'ollama' ? createOllamaEmbedder(config.ollama) : createBuiltinEmbedder(),
-        chatModel: createOllamaChatModel(config.ollama),
+        embedder: config.embedder === 'ollama' ? createOllamaEmbedders(config.ollama) : createBuiltinEmbedder(),
+        chatModel: createOllamaChatModels(config.ollama),
         findMissingOcrPrograms: () => findMissingOcrPrograms(),
         ocrInstallHint: OCR_INSTALL_HINT,
       });

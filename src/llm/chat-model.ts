@@ -26,9 +26,25 @@ export interface ModelHealth {
   reason?: string;
 }
 
+/** One Ollama server of a pool, as health and `yingji doctor` show it. */
+export interface ModelServerInfo {
+  url: string;
+  /** unknown: not checked yet; down: unreachable, model missing, or failed an answer (re-checked with back-off). */
+  state: 'unknown' | 'up' | 'down';
+  models: string[];
+  /** Answers in flight on this server now. */
+  outstanding: number;
+  /** Answers started here since the start. */
+  served: number;
+  reason?: string;
+  checkedAt: string | null;
+}
+
 /** A chat model that streams. */
 export interface ChatModel {
   readonly id: string;
+  /** With several servers (a pool): each server's state. */
+  servers?(): ModelServerInfo[];
   /**
    * @throws AppError LLM_UNAVAILABLE (not running), MODEL_NOT_FOUND (404), ANSWER_ABORTED (signal).
    */

@@ -8,14 +8,14 @@ import { access, rm, statfs, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { toAppError } from '../core/errors.js';
-import type { ChatModel, ModelHealth } from '../llm/chat-model.js';
+import type { ChatModel, ModelHealth, ModelServerInfo } from '../llm/chat-model.js';
 import type { Embedder } from '../llm/embedder.js';
 import { inspectKnowledgeFolder, type KnowledgeInspection } from './knowledge-check.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 export interface DoctorCheck {
-  id: 'node' | 'knowledge-writable' | 'knowledge-consistent' | 'embedder' | 'ollama' | 'chat-model' | 'embed-model' | 'ocr' | 'disk';
+  id: 'node' | 'knowledge-writable' | 'knowledge-consistent' | 'embedder' | 'ollama' | 'ollama-server' | 'chat-model' | 'embed-model' | 'ocr' | 'disk';
   title: string;
   status: CheckStatus;
   detail: string;
@@ -36,7 +36,7 @@ export interface DoctorDeps {
   /** The embedder the configuration asks for (not called, only its id and dimensions are read). */
   embedder: Embedder;
   /** Probes Ollama (GET /api/tags). */
-  chatModel: Pick<ChatModel, 'health'>;
+  chatModel: Pick<ChatModel, 'health' | 'servers'>;
   /** Names missing OCR programs (src/ingest/parsers/ocr.ts findMissingOcrPrograms). */
   findMissingOcrPrograms: () => Promise<string[]>;
   ocrInstallHint: string;
@@ -72,7 +72,10 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     return r.check;
   });
   await guard('embedder', '索引向量化方式与配置一致', async () => checkEmbedder(config, deps.embedder, inspection));
-  await guard('ollama', 'Ollama 服务', async () => checkOllama(config, await deps.chatModel.health()));
+  await guard('ollama', 'Ollama 服务', async () => {
+    const health = await deps.chatModel.health();
+    return [...checkOllama(config, health), ...checkServers(config, deps.chatModel.servers?.() ?? [])];
+  });
   await guard('ocr', '扫描件 OCR 程序', async () => checkOcr(config, config.ocr === 'off' ? [] : await deps.findMissingOcrPrograms(), deps.ocrInstallHint));
   await guard('disk', '磁盘剩余空间', () => checkDisk(config.dataDir));
 
@@ -228,6 +231,22 @@ function checkOllama(config: Readonly<Config>, health: ModelHealth): DoctorCheck
     );
   }
   return checks;
+}
+
+/** With several Ollama servers: one line each, with its state and models (a down one is a warning, not a failure). */
+function checkServers(config: Readonly<Config>, servers: ModelServerInfo[]): DoctorCheck[] {
+  return servers.map((s) => {
+    const title = `Ollama 服务器 ${s.url}`;
+    const models = s.models.length ? s.models.join('，') : '无';
+    if (s.state === 'up') return { id: 'ollama-server', title, status: 'ok', detail: `可用，已安装模型：${models}` };
+    return {
+      id: 'ollama-server',
+      title,
+      status: 'warn',
+      detail: `${s.state === 'down' ? '不可用' : '尚未检测'}${s.reason ? `：${s.reason}` : ''}；问题改由其他服务器回答`,
+      fix: `检查该服务器上的 Ollama（ollama serve，ollama pull ${config.ollama.chatModel}），或从 OLLAMA_BASE_URL 中去掉它`,
+    };
+  });
 }
 
 function checkOcr(config: Readonly<Config>, missing: string[], hint: string): DoctorCheck {

@@ -1,6 +1,6 @@
 /** One question through answerQuestion, recorded in the user's conversation and the audit log. */
 import { answerQuestion } from '../answer/answer-question.js';
-import type { AnswerEvent, AnswerResult } from '../answer/types.js';
+import type { AnswerEvent, AnswerResult, ConversationTurn } from '../answer/types.js';
 import { AppError, isDiskFull } from '../core/errors.js';
 import type { ServerContext } from './context.js';
 import type { SessionUser } from './events.js';
@@ -14,6 +14,8 @@ export interface AskInput {
   conversationId?: string;
   question: string;
   signal?: AbortSignal;
+  /** Earlier turns sent by the client itself (the OpenAI API carries its history in `messages`). */
+  history?: ConversationTurn[];
 }
 
 /** @throws AppError INVALID_REQUEST for an empty or overlong question or a malformed id. */
@@ -44,7 +46,7 @@ export async function runAnswer(
   onEvent: (event: AnswerEvent) => void = () => undefined,
 ): Promise<AnswerResult> {
   const { services } = ctx;
-  const history = input.conversationId ? await ctx.conversations.history(user.username, input.conversationId) : [];
+  const history = input.history ?? (input.conversationId ? await ctx.conversations.history(user.username, input.conversationId) : []);
   let answer = '';
   let reasoning = '';
   let sources: Extract<AnswerEvent, { type: 'sources' }> | undefined;

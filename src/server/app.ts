@@ -13,6 +13,7 @@ import { AuditLog } from './audit.js';
 import { DEFAULT_LOGIN_RATE_LIMIT, FailureLimiter, type RateLimitOptions } from './auth/rate-limit.js';
 import { loadSessionSecret, SessionSigner } from './auth/session.js';
 import { UserStore } from './auth/users.js';
+import { ApiTokenStore, TokenRateLimiter } from './auth/tokens.js';
 import type { ServerContext, ServerServices } from './context.js';
 import { ConversationStore } from './conversations.js';
 import type { HealthInfo } from './events.js';
@@ -26,14 +27,21 @@ import { isSameOriginRequest, rejectCrossOrigin } from './http/origin-check.js';
 import { queryRoutes } from './http/query-routes.js';
 import { questionRoutes } from './http/question-routes.js';
 import { triageRoutes } from './http/triage-routes.js';
+import { openaiRoutes } from './http/openai-routes.js';
+import { buildOpenApiDocument, listExpressRoutes } from './http/openapi.js';
+import { bearerAuth } from './http/token-auth.js';
+import { tokenRoutes } from './http/token-routes.js';
 import { trainingRoutes } from './http/training-routes.js';
 import { IngestJobs } from './ingest-jobs.js';
+import { startFolderWatcher, type FolderWatcher } from './folder-watcher.js';
 import { attachChatHandlers, closeStaleSockets, emitToAdmins, sessionRoom, type ChatServer } from './socket/chat-handlers.js';
 import { WEB_DIST_DIR, webRoutes } from './web-assets.js';
 
 /** How often users.json is checked for edits made by `yingji user` while the server runs. */
 const USERS_RELOAD_MS = 5000;
 const JSON_BODY_LIMIT = '1mb';
+/** Version of the HTTP API in /api/openapi.json. */
+const API_VERSION = '1.0.0';
 /** Login and logout bodies are a name and a password: anything bigger is refused before it is parsed. */
 const AUTH_BODY_LIMIT = '8kb';
 
@@ -55,6 +63,8 @@ export interface App {
   /** Set when this start created the first admin with a generated password: print it once. */
   initialAdminPassword: string | null;
   users: UserStore;
+  /** Every `method path` the server answers (walked from the express router; the OpenAPI test compares). */
+  routes(): { method: string; path: string }[];
   close(): Promise<void>;
 }
 
@@ -99,6 +109,8 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
       uploadDir: path.join(dataDir, 'uploads-tmp'),
     }),
     loginLimiter: new FailureLimiter(deps.loginRateLimit ?? DEFAULT_LOGIN_RATE_LIMIT),
+    tokens: await ApiTokenStore.open(dataDir),
+    tokenLimiter: new TokenRateLimiter(config.server.apiTokenRequestsPerMinute),
     uploadDir: path.join(dataDir, 'uploads-tmp'),
     log,
     health: () => computeHealth(services),
@@ -110,6 +122,9 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   const { allowedOrigins } = config.server;
 
   await ctx.jobs.resume();
+  const watcher: FolderWatcher | undefined = config.watch.dir
+    ? await startFolderWatcher({ ...config.watch, kb: services.kb, jobs: ctx.jobs, log })
+    : undefined;
 
   const app = express();
   app.disable('x-powered-by');
@@ -120,6 +135,11 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   api.use(rejectCrossOrigin(allowedOrigins));
   api.use(['/login', '/logout'], express.json({ limit: AUTH_BODY_LIMIT }));
   api.use(express.json({ limit: JSON_BODY_LIMIT }));
+  api.get('/openapi.json', (_req, res) => {
+    res.json(buildOpenApiDocument(API_VERSION));
+  });
+  // A request with a token is judged by the token alone (401 when bad), before any cookie is looked at.
+  api.use(bearerAuth(ctx));
   api.use(authRoutes(ctx));
   api.use(requireSession(ctx));
   api.use(queryRoutes(ctx));
@@ -129,12 +149,14 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   api.use(trainingRoutes(ctx));
   api.use(questionRoutes(ctx));
   api.use(documentRoutes(ctx));
+  api.use(tokenRoutes(ctx));
   api.use(adminRoutes(ctx));
   api.use((req) => {
     throw new AppError('INVALID_REQUEST', `没有这个接口：${req.method} ${req.path}`);
   });
   api.use(errorHandler({ maxUploadBytes: config.server.maxUploadBytes, log }));
   app.use('/api', api);
+  app.use('/v1', openaiRoutes(ctx));
   const distDir = deps.webDistDir === undefined ? WEB_DIST_DIR : deps.webDistDir;
   if (distDir) app.use(webRoutes(distDir));
 
@@ -164,9 +186,11 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
     port,
     initialAdminPassword: generatedPassword,
     users,
+    routes: () => listExpressRoutes(app),
     close: () =>
       (closing ??= (async () => {
         clearInterval(usersTimer);
+        await watcher?.close();
         await ctx.jobs.close();
         // io.close() disconnects sockets (aborting their answers) and closes the HTTP server.
         await new Promise<void>((resolve) => {
@@ -186,9 +210,10 @@ async function computeHealth(services: ServerServices): Promise<HealthInfo> {
   } catch {
     status = llmStatus.getLlmStatus();
   }
+  const servers = services.answerDeps.chatModel.servers?.();
   return {
     status: 'ok',
-    llm: { mode: status.mode, model: status.model, reason: status.reason },
+    llm: { mode: status.mode, model: status.model, reason: status.reason, ...(servers ? { servers } : {}) },
     index: { documents: kb.listDocuments().filter((d) => d.status === 'indexed').length, chunks: kb.chunkCount() },
   };
 }

@@ -28,7 +28,10 @@ export type AuditAction =
   | 'user_role'
   | 'user_disable'
   | 'user_enable'
-  | 'password_change';
+  | 'password_change'
+  | 'token_add'
+  | 'token_revoke'
+  | 'token_use';
 
 export interface AuditEntry {
   at: string;

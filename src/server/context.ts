@@ -3,6 +3,7 @@ import type { Services } from '../main.js';
 import type { AuditLog } from './audit.js';
 import type { FailureLimiter } from './auth/rate-limit.js';
 import type { SessionPayload, SessionSigner } from './auth/session.js';
+import type { ApiTokenStore, TokenRateLimiter } from './auth/tokens.js';
 import type { UserStore } from './auth/users.js';
 import type { ConversationStore } from './conversations.js';
 import type { HealthInfo, SessionUser } from './events.js';
@@ -19,6 +20,9 @@ export interface ServerContext {
   conversations: ConversationStore;
   jobs: IngestJobs;
   loginLimiter: FailureLimiter;
+  /** API tokens (Bearer) and their per-token request budget. */
+  tokens: ApiTokenStore;
+  tokenLimiter: TokenRateLimiter;
   uploadDir: string;
   log: (line: string) => void;
   health(): Promise<HealthInfo>;

@@ -5,6 +5,7 @@
 import type { AnswerMode, AnswerResult, Citation } from '../answer/types.js';
 import type { Chunk, DocMetadata, SearchHitJson, SourceDoc } from '../core/types.js';
 import type { IngestFileOutcome, IngestProgress } from '../ingest/types.js';
+import type { ModelServerInfo } from '../llm/chat-model.js';
 
 // The shapes web/ renders come from here only, so the wire contract lives in one file.
 export type { AnswerMode, AnswerResult, Citation } from '../answer/types.js';
@@ -60,7 +61,7 @@ export interface AnswerErrorEvent {
  * `reimport`: parse every stored original again (POST /api/reimport); `reindex` is the same job started through
  * the old route name, kept for older UIs. Re-embedding without re-parsing is `yingji reindex` (CLI).
  */
-export type IngestJobKind = 'upload' | 'replace' | 'reimport' | 'reindex' | 'metadata';
+export type IngestJobKind = 'upload' | 'replace' | 'reimport' | 'reindex' | 'metadata' | 'watch';
 
 /** Progress of a background ingestion job; `progress.phase === 'done'` (or `error`) ends it. */
 export interface IngestProgressEvent {
@@ -100,6 +101,8 @@ export interface HealthInfo {
     mode: 'llm' | 'extractive';
     model: string;
     reason?: string;
+    /** With several Ollama servers: each one's state, models and load. */
+    servers?: ModelServerInfo[];
   };
   index: { documents: number; chunks: number };
 }
@@ -478,4 +481,22 @@ export interface FeedbackUpdate {
 /** PUT /api/conversations/:id */
 export interface ConversationRename {
   title: string;
+}
+
+/** An API token as listed (GET /api/tokens): never the token itself, never its hash. */
+export interface ApiTokenInfo {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  /** Who created it (an admin's name, or `cli`). */
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+/** POST /api/tokens: the token in clear, this one time only. */
+export interface ApiTokenCreated {
+  token: string;
+  info: ApiTokenInfo;
 }

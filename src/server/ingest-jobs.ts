@@ -41,6 +41,8 @@ export interface EnqueueOptions {
   force?: boolean;
   /** Temporary upload files to delete when the job ends. */
   cleanup?: string[];
+  /** Documents whose source is under (or is) one of these paths and not among `inputs` are removed (watched folder). */
+  pruneRoots?: string[];
 }
 
 interface JournalEntry {
@@ -144,6 +146,7 @@ export class IngestJobs {
       job.state = 'running';
       const report = await ingestInputs({ kb: deps.kb, ocr: deps.ocr, limits: deps.limits }, options.inputs, {
         force: options.force,
+        pruneRoots: options.pruneRoots,
         signal: this.stop.signal,
         onProgress: (p) => {
           if (p.outcome) {

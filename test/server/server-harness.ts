@@ -34,8 +34,8 @@ export interface TestServer {
   socket(cookie?: string, extraHeaders?: Record<string, string>): Promise<ClientSocket>;
   /** Server log lines so far. */
   logs: string[];
-  /** Stops the server and the knowledge base, then starts both again on the same folder (a new port). */
-  restart(): Promise<void>;
+  /** Stops the server and the knowledge base, runs `whileStopped`, then starts both again on the same folder (a new port). */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,10 +83,11 @@ export async function startTestServer(
     dir: knowledge.dir,
     kb: knowledge.services.kb,
     logs,
-    async restart() {
+    async restart(whileStopped) {
       for (const s of sockets) s.disconnect();
       await app.close();
       await services.close();
+      await whileStopped?.();
       services = await openServices(knowledge.config);
       app = await start();
       Object.assign(server, { app, url: app.url, kb: services.kb });

@@ -13,6 +13,7 @@ import { mountTraining } from './training.js';
 import { mountTriage } from './triage.js';
 import { clear, h } from './dom.js';
 import { createStatusBar } from './status-bar.js';
+import { mountTokens } from './tokens.js';
 import type { AppSocket, MountView, Session, View, ViewContext } from './view.js';
 import './styles.css';
 
@@ -38,6 +39,7 @@ const ROUTES: Record<string, Route> = {
   users: { mount: mountUsers, allowed: (role) => role === 'admin', keep: false },
   audit: { mount: mountAudit, allowed: (role) => role === 'admin', keep: false },
   account: { mount: mountAccount, allowed: () => true, keep: false },
+  tokens: { mount: mountTokens, allowed: (role) => role === 'admin', keep: false },
 };
 
 setUnauthorizedHandler(() => {
@@ -119,7 +121,7 @@ function renderShell(): void {
   clear(nav);
   const links: [string, string][] = [['#/chat', '对话'], ['#/triage', '事件速判'], ['#/browse', '法规浏览']];
   if (user.role === 'admin') links.push(['#/docs', '文档管理']);
-  if (user.role === 'admin') links.push(['#/feedback', '反馈'], ['#/users', '用户'], ['#/audit', '审计']);
+  if (user.role === 'admin') links.push(['#/feedback', '反馈'], ['#/users', '用户'], ['#/audit', '审计'], ['#/tokens', 'API 令牌']);
   links.push(['#/training', '培训']);
   for (const [href, label] of links) nav.append(h('a', { href, 'data-route': href }, label));
   const logout = h(

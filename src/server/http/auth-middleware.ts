@@ -21,9 +21,13 @@ export function currentSession(res: Response): SessionPayload | undefined {
   return (res.locals as Locals).session;
 }
 
-/** 401 without a valid session cookie. */
+/** 401 without a valid session cookie (or a valid API token, resolved before by bearerAuth). */
 export function requireSession(ctx: ServerContext): RequestHandler {
   return (req, res, next) => {
+    if ((res.locals as Locals).user) {
+      next();
+      return;
+    }
     const resolved = resolveSession(ctx, readCookie(req.headers.cookie, SESSION_COOKIE));
     if (!resolved) throw new AppError('UNAUTHORIZED', '未登录或登录已过期，请重新登录。');
     (res.locals as Locals).user = resolved.user;
