@@ -13,6 +13,7 @@ import { registerQuizCommands } from './cli/quiz.js';
 import { registerServeCommand } from './cli/serve.js';
 import { registerTriageCommand } from './cli/triage.js';
 import { registerUserCommand } from './cli/user.js';
+import { registerVersionCommands } from './cli/versions.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('yingji')
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerBackupCommands(program, ctx);
   registerTriageCommand(program, ctx);
   registerQuizCommands(program, ctx);
+  registerVersionCommands(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

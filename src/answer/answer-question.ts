@@ -52,6 +52,7 @@ function toCitation(s: PromptSource, cited: Set<number>, highlights?: Map<number
     text: h.chunk.text,
     cited: cited.has(s.n),
     ...(hl ? { highlights: hl } : {}),
+    ...(h.version ? { version: h.version } : {}),
   };
 }
 

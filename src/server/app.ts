@@ -25,6 +25,7 @@ import { isSameOriginRequest, rejectCrossOrigin } from './http/origin-check.js';
 import { queryRoutes } from './http/query-routes.js';
 import { triageRoutes } from './http/triage-routes.js';
 import { trainingRoutes } from './http/training-routes.js';
+import { versionsRoutes } from './http/versions-routes.js';
 import { IngestJobs } from './ingest-jobs.js';
 import { attachChatHandlers, closeStaleSockets, emitToAdmins, sessionRoom, type ChatServer } from './socket/chat-handlers.js';
 import { WEB_DIST_DIR, webRoutes } from './web-assets.js';
@@ -122,6 +123,7 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   api.use(queryRoutes(ctx));
   api.use(triageRoutes(ctx));
   api.use(trainingRoutes(ctx));
+  api.use(versionsRoutes(ctx));
   api.use(documentRoutes(ctx));
   api.use(adminRoutes(ctx));
   api.use((req) => {
