@@ -11,6 +11,8 @@ export interface Article {
 
 /** The chunker's label for the title and adoption lines (src/ingest/chunker.ts). */
 const PREAMBLE_LABEL = '题注';
+/** Chapter and section headings before an article's label are at most this long (第十二章 附则, 第三节 …). */
+const HEADING_PREFIX_MAX_CHARS = 80;
 
 /**
  * Consecutive chunks with one label form one article; the pieces of a split article overlap (their text is the
@@ -33,7 +35,10 @@ export function articlesOf(chunks: Chunk[]): Article[] {
     }
     out.push({ label, text: c.text, end: c.charEnd });
   }
-  return out.map(({ label, text }) => ({ label, text: text.trim(), body: bodyOf(label, text) }));
+  return out.map(({ label, text }) => {
+    const own = fromLabel(label, text).trim();
+    return { label, text: own, body: bodyOf(label, own) };
+  });
 }
 
 /** A chunk that merged short articles: cut at each label's line start. */
@@ -49,6 +54,12 @@ function splitMerged(text: string, labels: string[]): { label: string; text: str
     out.push({ label: labels[i]!, text: text.slice(starts[i]!, next) });
   }
   return out;
+}
+
+/** The first article of a chapter carries the chapter heading before its label (第一章 总则 第一条 …): not its content. */
+function fromLabel(label: string, text: string): string {
+  const at = text.indexOf(label);
+  return at > 0 && at <= HEADING_PREFIX_MAX_CHARS ? text.slice(at) : text;
 }
 
 function bodyOf(label: string, text: string): string {

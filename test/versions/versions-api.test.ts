@@ -55,6 +55,12 @@ describe('versions over HTTP', () => {
     ]);
   });
 
+  it('GET /api/families lists texts with two or more versions, oldest first', async () => {
+    const res = await server.api('/api/families', { cookie: officer });
+    const body = (await res.json()) as { family: string; versions: { source: string }[] }[];
+    expect(body.map((f) => [f.family, f.versions.map((v) => v.source)])).toEqual([['某市突发事件应对示例条例', [FILES.v2019, FILES.v2023]]]);
+  });
+
   it('GET /api/changes is the 新规速递 feed for every role, and needs a session', async () => {
     const res = await server.api('/api/changes?since=2000-01-01', { cookie: officer });
     expect(res.status).toBe(200);

@@ -65,7 +65,7 @@ describe('web UI in Debian chromium', () => {
   it('an officer logs in, asks, sees the streamed answer and opens a source card', async () => {
     const page = await loggedIn('值班员甲', 'officer-password-1');
     await expect(page.locator('.status').textContent()).resolves.toMatch(/索引：3 份文档/);
-    expect(await page.locator('.nav a').allTextContents()).toEqual(['对话']);
+    expect(await page.locator('.nav a').allTextContents()).toEqual(['对话', '新规速递', '修订对照']);
     await ask(page, '台风防御的应急响应分为几级？');
     const turn = page.locator('.turn').last();
     expect((await turn.locator('.answer-body').innerText()).length).toBeGreaterThan(10);

@@ -9,6 +9,8 @@ import { mountDocs } from './docs.js';
 import { clear, h } from './dom.js';
 import { createStatusBar } from './status-bar.js';
 import type { AppSocket, MountView, Session, View, ViewContext } from './view.js';
+import { mountVersionDiff } from './versions.js';
+import { mountChangesFeed } from './versions-feed.js';
 import './styles.css';
 
 const root = document.getElementById('app') as HTMLElement;
@@ -26,6 +28,8 @@ const ROUTES: Record<string, Route> = {
   chat: { mount: mountChat, allowed: () => true, keep: true },
   browse: { mount: mountBrowse, allowed: (role) => role !== 'officer', keep: false },
   docs: { mount: mountDocs, allowed: (role) => role === 'admin', keep: false },
+  changes: { mount: mountChangesFeed, allowed: () => true, keep: false },
+  diff: { mount: mountVersionDiff, allowed: () => true, keep: false },
 };
 
 setUnauthorizedHandler(() => {
@@ -108,6 +112,7 @@ function renderShell(): void {
   const links: [string, string][] = [['#/chat', '对话']];
   if (user.role !== 'officer') links.push(['#/browse', '法规浏览']);
   if (user.role === 'admin') links.push(['#/docs', '文档管理']);
+  links.push(['#/changes', '新规速递'], ['#/diff', '修订对照']);
   for (const [href, label] of links) nav.append(h('a', { href, 'data-route': href }, label));
   const logout = h(
     'button',

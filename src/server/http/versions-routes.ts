@@ -5,6 +5,8 @@ import { diffDocuments } from '../../versions/document-diff.js';
 import { changesSince } from '../../versions/feed.js';
 import { computeVersions, versionDateOf } from '../../versions/families.js';
 import type { ServerContext } from '../context.js';
+import type { ChangesFeedResponse, FamilyVersions, VersionEntry } from '../events.js';
+import type { SourceDoc } from '../../core/types.js';
 
 /** Feed items per response. */
 const MAX_FEED_ITEMS = 500;
@@ -21,18 +23,24 @@ export function versionsRoutes(ctx: ServerContext): Router {
     return doc;
   };
 
+  const familyOf = (table: ReturnType<typeof computeVersions>, key: string): FamilyVersions => {
+    const list = table.family(key);
+    return { family: key, currentDocId: table.get(list[0]!.id)!.currentDocId, versions: list.map((d) => entryOf(table, d)) };
+  };
+
   router.get('/documents/:id/versions', (req, res) => {
     const doc = requireDoc(req.params.id as string);
     const table = computeVersions(kb.listDocuments());
-    const info = table.get(doc.id)!;
-    res.json({
-      family: info.family,
-      currentDocId: info.currentDocId,
-      versions: table.family(info.family).map((d) => {
-        const v = table.get(d.id)!;
-        return { docId: d.id, title: d.title, source: d.source, version: v.version, status: v.status, supersededBy: v.supersededBy, issuedDate: d.issuedDate ?? null, effectiveDate: d.effectiveDate ?? null };
-      }),
-    });
+    res.json(familyOf(table, table.get(doc.id)!.family));
+  });
+
+  // Families with two or more versions, for the 修订对照 picker.
+  router.get('/families', (_req, res) => {
+    const table = computeVersions(kb.listDocuments());
+    const out: FamilyVersions[] = [];
+    for (const [key, list] of table.families()) if (list.length > 1) out.push(familyOf(table, key));
+    out.sort((a, b) => a.family.localeCompare(b.family, 'zh'));
+    res.json(out);
   });
 
   // The older of the two versions is "old", whichever of them is in the path.
@@ -49,8 +57,14 @@ export function versionsRoutes(ctx: ServerContext): Router {
   router.get('/changes', (req, res) => {
     const since = typeof req.query.since === 'string' && req.query.since ? req.query.since : new Date(Date.now() - DEFAULT_FEED_DAYS * DAY_MS).toISOString().slice(0, 10);
     if (!/^\d{4}-\d{2}-\d{2}/.test(since)) throw new AppError('INVALID_REQUEST', `since 须为日期 YYYY-MM-DD，收到：${since.slice(0, 40)}`);
-    res.json({ since, items: changesSince(kb, since, MAX_FEED_ITEMS) });
+    const body: ChangesFeedResponse = { since, items: changesSince(kb, since, MAX_FEED_ITEMS) };
+    res.json(body);
   });
 
   return router;
+}
+
+function entryOf(table: ReturnType<typeof computeVersions>, d: SourceDoc): VersionEntry {
+  const v = table.get(d.id)!;
+  return { docId: d.id, title: d.title, source: d.source, version: v.version, status: v.status, supersededBy: v.supersededBy, issuedDate: d.issuedDate ?? null, effectiveDate: d.effectiveDate ?? null };
 }
