@@ -11,7 +11,7 @@ import { labelMatches, matchDocuments, parseArticleRef, type ArticleRef } from '
 import { formatLocator } from './locator.js';
 import { expandQuery, loadSynonyms, type SynonymTable } from './synonyms.js';
 import type { QueryAnalysis, RetrievalResult, RetrieveOptions, Retriever } from './types.js';
-import { computeVersions, hitVersionOf } from '../versions/families.js';
+import { computeVersions, hitVersionOf, todayIso, type VersionTable } from '../versions/families.js';
 import { selectVersions } from '../versions/version-intent.js';
 import { createArticleHistory } from '../versions/article-history.js';
 
@@ -67,6 +67,14 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
   const { kb } = deps;
   const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
   const history = createArticleHistory(kb);
+  // listDocuments() keeps its array until the documents change: computing the families once per change, not per query.
+  let versionCache: { docs: SourceDoc[]; today: string; table: VersionTable } | undefined;
+  const versionsNow = (): VersionTable => {
+    const all = kb.listDocuments();
+    const today = todayIso();
+    if (versionCache?.docs !== all || versionCache.today !== today) versionCache = { docs: all, today, table: computeVersions(all, today) };
+    return versionCache.table;
+  };
 
   return {
     async retrieve(query: string, options: RetrieveOptions = {}): Promise<RetrievalResult> {
@@ -75,7 +83,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       const docs = kb.listDocuments().filter((d) => d.status === 'indexed');
       const analysis = analyzeQuery(query, synonyms, docs, tuning.expansionWeight, options.alternativeQueries);
       // Versions not in force answer only when the question asks for them (2007年版…, 修订前, a date).
-      const versions = computeVersions(kb.listDocuments());
+      const versions = versionsNow();
       const named = namedDocuments(query, docs);
       const selection = selectVersions(query, versions, docs, [...(analysis.articleRef?.docIds ?? []), ...named.matched]);
       if (analysis.articleRef) {

@@ -33,7 +33,7 @@ export function createArticleHistory(kb: Pick<KnowledgeReader, 'getDocument' | '
       const label = chunk.articleLabel;
       if (!label) return version;
       if (version.status === 'in_force') {
-        const previous = table.family(version.family).filter((d) => table.get(d.id)?.supersededBy === doc.id).at(-1);
+        const previous = table.family(table.get(doc.id)!.familyId).filter((d) => table.get(d.id)?.supersededBy === doc.id).at(-1);
         if (!previous) return version;
         const change = changesOf(previous, doc).find((c) => c.new === label);
         return change && change.old && change.old !== label ? { ...version, formerLabel: `原${change.old}` } : version;

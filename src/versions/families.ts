@@ -8,7 +8,10 @@ import type { HitVersion, SourceDoc, VersionStatus } from '../core/types.js';
 /** One document's place among the versions of its family. */
 export interface VersionInfo {
   docId: string;
+  /** Normalised title shared by the versions: 突发事件应对法. */
   family: string;
+  /** Grouping key (the family, or the family plus the document id for a text with no date). */
+  familyId: string;
   /** ISO date the version took effect; null when the text states no date at all. */
   version: string | null;
   status: VersionStatus;
@@ -22,23 +25,24 @@ export interface VersionInfo {
 
 export interface VersionTable {
   get(docId: string): VersionInfo | undefined;
-  /** Documents of a family, oldest first. */
-  family(key: string): SourceDoc[];
+  /** Documents of a family (by familyId), oldest first. */
+  family(familyId: string): SourceDoc[];
   families(): Map<string, SourceDoc[]>;
 }
 
 // Dates, edition notes and the state prefix do not make a different text: （2024年修订）, （2020年版）, （试行）.
+// Other parentheses do: 解释（二） is a second interpretation, 中国（上海）自由贸易试验区条例 another region's.
 const TITLE_PREFIX_RE = /^(?:中华人民共和国|中华人民共和国国务院)/;
-const PARENS_RE = /[（(][^（）()]{0,30}[)）]/g;
+const EDITION_PARENS_RE = /[（(][^（）()]*(?:(?:19|20)\d{2}|修订|修正|版|试行|暂行|示例|草案)[^（）()]*[)）]/g;
 const YEAR_EDITION_RE = /(?:19|20)\d{2}\s*年?(?:版|修订|修正|修订版|修正本)?/g;
+/** Amendments (修正案（1988年）) are separate texts that each amend the law, not versions of each other. */
+const AMENDMENT_RE = /修正案/;
 
 /** The key documents of one family share: 《中华人民共和国突发事件应对法（2024年修订）》 → 突发事件应对法. */
 export function familyKey(title: string): string {
-  const t = title
-    .replace(/[《》〈〉\s\u3000]/g, '')
-    .replace(PARENS_RE, '')
-    .replace(TITLE_PREFIX_RE, '')
-    .replace(YEAR_EDITION_RE, '');
+  const compact = title.replace(/[《》〈〉\s\u3000]/g, '');
+  if (AMENDMENT_RE.test(compact)) return compact.replace(TITLE_PREFIX_RE, '');
+  const t = compact.replace(EDITION_PARENS_RE, '').replace(TITLE_PREFIX_RE, '').replace(YEAR_EDITION_RE, '');
   return t || title.trim();
 }
 
@@ -62,7 +66,9 @@ export function todayIso(now = new Date()): string {
 export function computeVersions(docs: SourceDoc[], today: string = todayIso()): VersionTable {
   const families = new Map<string, SourceDoc[]>();
   for (const d of docs) {
-    const key = familyKey(d.title);
+    // A text with no date at all cannot be ordered against others of its title (the books of 民法典 share one):
+    // it stands alone rather than be declared superseded.
+    const key = versionDateOf(d) === null ? `${familyKey(d.title)}#${d.id}` : familyKey(d.title);
     let list = families.get(key);
     if (!list) families.set(key, (list = []));
     list.push(d);
@@ -88,7 +94,8 @@ export function computeVersions(docs: SourceDoc[], today: string = todayIso()): 
       }
       byDoc.set(d.id, {
         docId: d.id,
-        family: key,
+        family: familyKey(d.title),
+        familyId: key,
         version,
         status,
         supersededBy: successor?.id ?? null,

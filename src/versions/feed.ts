@@ -36,7 +36,7 @@ export function changesSince(kb: KnowledgeReader, since: string, limit = 200, to
     .slice(0, limit);
   return recent.map((d) => {
     const info = table.get(d.id)!;
-    const family = table.family(info.family).filter((x) => x.status === 'indexed');
+    const family = table.family(info.familyId).filter((x) => x.status === 'indexed');
     const previous = previousVersion(family, d);
     const item: FeedItem = {
       docId: d.id,

@@ -29,7 +29,7 @@ export function selectVersions(query: string, table: VersionTable, docs: SourceD
   const named = new Set<string>();
   for (const id of namedDocIds) {
     const info = table.get(id);
-    if (info) named.add(info.family);
+    if (info) named.add(info.familyId);
   }
   for (const key of table.families().keys()) if (key.length >= 3 && q.includes(key)) named.add(key);
   // A year or "旧版" without a text it applies to (2023年发生的事故…) changes nothing.
@@ -48,7 +48,7 @@ export function selectVersions(query: string, table: VersionTable, docs: SourceD
     allows: (id) => {
       const info = table.get(id);
       if (!info) return false;
-      const chosen = chosenByFamily.get(info.family);
+      const chosen = chosenByFamily.get(info.familyId);
       return chosen ? chosen === id : info.status === 'in_force';
     },
     asksOlder: [...chosenByFamily.values()].some((id) => !inForce(id)),

@@ -17,8 +17,24 @@ describe('families', () => {
     ['《中华人民共和国突发事件应对法（2024年修订）》', '突发事件应对法'],
     ['北京市安全生产条例', '北京市安全生产条例'],
     ['某区防汛应急预案（2020年版）', '某区防汛应急预案'],
+    ['人民检察院刑事诉讼规则（试行）', '人民检察院刑事诉讼规则'],
+    // A second interpretation, another region, an amendment: separate texts, not versions.
+    ['最高人民法院关于审理劳动争议案件适用法律若干问题的解释（二）', '最高人民法院关于审理劳动争议案件适用法律若干问题的解释（二）'],
+    ['中国（上海）自由贸易试验区条例', '中国（上海）自由贸易试验区条例'],
+    ['宪法修正案（1988年）', '宪法修正案（1988年）'],
   ])('%s belongs to family %s', (title, key) => {
     expect(familyKey(title)).toBe(key);
+  });
+
+  it('never declares a text with no date superseded by another of its title (the books of 民法典 share one)', () => {
+    const base = { sourceKey: '', format: 'md', contentHash: '', sizeBytes: 1, status: 'indexed' as const, chunkCount: 1, docType: '法律' as const, title: '中华人民共和国民法典' };
+    const docs = [
+      { ...base, id: 'a', source: '总则.md', ingestedAt: '2026-01-01T00:00:00Z' },
+      { ...base, id: 'b', source: '附则.md', ingestedAt: '2026-01-02T00:00:00Z', effectiveDate: '2021-01-01' },
+    ];
+    const table = computeVersions(docs, '2026-12-01');
+    expect(table.get('a')).toMatchObject({ status: 'in_force', family: '民法典', supersededBy: null });
+    expect(table.get('b')).toMatchObject({ status: 'in_force', family: '民法典' });
   });
 
   it('dates an amended version by its amendment when the 施行 article kept the original date', () => {

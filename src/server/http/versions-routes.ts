@@ -25,13 +25,13 @@ export function versionsRoutes(ctx: ServerContext): Router {
 
   const familyOf = (table: ReturnType<typeof computeVersions>, key: string): FamilyVersions => {
     const list = table.family(key);
-    return { family: key, currentDocId: table.get(list[0]!.id)!.currentDocId, versions: list.map((d) => entryOf(table, d)) };
+    return { family: table.get(list[0]!.id)!.family, currentDocId: table.get(list[0]!.id)!.currentDocId, versions: list.map((d) => entryOf(table, d)) };
   };
 
   router.get('/documents/:id/versions', (req, res) => {
     const doc = requireDoc(req.params.id as string);
     const table = computeVersions(kb.listDocuments());
-    res.json(familyOf(table, table.get(doc.id)!.family));
+    res.json(familyOf(table, table.get(doc.id)!.familyId));
   });
 
   // Families with two or more versions, for the 修订对照 picker.
