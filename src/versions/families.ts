@@ -46,6 +46,18 @@ export function familyKey(title: string): string {
   return t || title.trim();
 }
 
+/** `@v<ms>` that 替换 appends to a source key: one suffix, however often a text is replaced. */
+const VERSION_KEY_SUFFIX = /@v\d+$/;
+
+/** The source key of a new version made by 替换 (the old document keeps its key, so both stay). */
+export function nextVersionSourceKey(sourceKey: string, now = Date.now()): string {
+  return `${baseSourceKey(sourceKey)}@v${now}`;
+}
+
+function baseSourceKey(sourceKey: string): string {
+  return sourceKey.replace(VERSION_KEY_SUFFIX, '');
+}
+
 /**
  * The date a version took effect: its 施行 date, unless the text was amended after that date (a 修正 keeps the
  * original 本法自…起施行 article), in which case the amendment's date.
@@ -67,8 +79,8 @@ export function computeVersions(docs: SourceDoc[], today: string = todayIso()): 
   const families = new Map<string, SourceDoc[]>();
   for (const d of docs) {
     // A text with no date at all cannot be ordered against others of its title (the books of 民法典 share one):
-    // it stands alone rather than be declared superseded.
-    const key = versionDateOf(d) === null ? `${familyKey(d.title)}#${d.id}` : familyKey(d.title);
+    // it stands alone rather than be declared superseded — except against what 替换 made of it (same source key).
+    const key = versionDateOf(d) === null ? `${familyKey(d.title)}#${baseSourceKey(d.sourceKey)}` : familyKey(d.title);
     let list = families.get(key);
     if (!list) families.set(key, (list = []));
     list.push(d);
