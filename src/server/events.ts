@@ -363,6 +363,7 @@ export type { DocumentDiff, DocumentChangeJson, DiffSide } from '../versions/doc
 export type { FeedItem } from '../versions/feed.js';
 export type { DiffPart } from '../versions/char-diff.js';
 export type { ChangeKind } from '../versions/align.js';
+export type { HitVersion, VersionStatus } from '../core/types.js';
 
 /** One version of a family as GET /api/documents/:id/versions and GET /api/families list it. */
 export interface VersionEntry {

@@ -62,6 +62,24 @@ describe('versions in the web UI', () => {
     await page.context().close();
   });
 
+  it('a chat citation of the 2007 text carries a visible warning and a link to the version in force', async () => {
+    const page = await loggedIn();
+    const input = page.getByLabel('问题');
+    await input.fill('2007年版突发事件应对法第四十四条');
+    await input.press('Enter');
+    const turn = page.locator('.turn').last();
+    await turn.locator('.actions button', { hasText: '复制' }).waitFor();
+    const card = turn.locator('.source-card').first();
+    await expect(card.locator('summary .version-badge').innerText()).resolves.toContain('已被修订');
+    await card.locator('summary').click();
+    const warning = card.locator('.version-warning');
+    await expect(warning.innerText()).resolves.toMatch(/此为旧版[\s\S]*第六十六条/);
+    await page.screenshot({ path: path.join(SHOTS, 'versions-chat-warning.png'), fullPage: true });
+    await warning.getByRole('link', { name: /对照现行版本/ }).click();
+    await page.locator('.diff-table').waitFor();
+    await page.context().close();
+  });
+
   it('只看变化 hides unchanged articles, and the table reads on a phone', async () => {
     const page = await loggedIn({ width: 390, height: 844 });
     const a = server.kb.listDocuments().find((d) => d.source === FILES.v2019)!.id;

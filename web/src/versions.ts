@@ -3,7 +3,7 @@
  * 只看变化 hides unchanged articles, 打印修订对照表 prints the table (print stylesheet in styles.css).
  * Route: #/diff (pick a text with several versions) or #/diff/<newer id>/<older id>.
  */
-import type { ChangeKind, DiffPart, DocumentDiff, FamilyVersions } from '../../src/server/events.js';
+import type { ChangeKind, DiffPart, DocumentDiff, FamilyVersions, HitVersion } from '../../src/server/events.js';
 import { api, ApiError } from './api.js';
 import { clear, h } from './dom.js';
 import type { MountView } from './view.js';
@@ -132,4 +132,22 @@ function cell(label: string | null, text: string | undefined, diff: DiffPart[] |
     else if (part.kind === 'added' && side === 'new') out.push(h('ins', {}, part.text));
   }
   return out;
+}
+
+/** What a source card shows of a version: 原第X条 beside the locator; a flag when the text is not in force. */
+export function versionBadge(v: HitVersion | undefined): HTMLElement | null {
+  if (!v) return null;
+  if (v.status !== 'in_force') return h('span', { class: `version-badge status-${v.status}` }, `⚠ ${STATUS_LABELS[v.status] ?? v.status}`);
+  return v.formerLabel ? h('span', { class: 'src-former muted' }, `（${v.formerLabel}）`) : null;
+}
+
+/** The warning inside a card citing a text not in force, with a link to the version in force (修订对照). */
+export function versionWarning(docId: string, v: HitVersion | undefined): HTMLElement | null {
+  if (!v?.warning) return null;
+  return h(
+    'p',
+    { class: 'version-warning', role: 'note' },
+    `⚠ ${v.warning}`,
+    v.currentDocId && v.currentDocId !== docId ? h('a', { href: `#/diff/${encodeURIComponent(v.currentDocId)}/${encodeURIComponent(docId)}` }, ' 对照现行版本 →') : null,
+  );
 }
