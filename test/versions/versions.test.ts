@@ -6,6 +6,7 @@ import { diffChars } from '../../src/versions/char-diff.js';
 import { diffDocuments } from '../../src/versions/document-diff.js';
 import { changesSince } from '../../src/versions/feed.js';
 import { computeVersions, familyKey, versionDateOf } from '../../src/versions/families.js';
+import { extractMetadata } from '../../src/ingest/metadata.js';
 import { createTestKnowledgeBase, makeTempDir } from '../support/knowledge.js';
 import { FILES, TITLE, writeVersions } from './sample-versions.js';
 
@@ -35,6 +36,14 @@ describe('families', () => {
     const table = computeVersions(docs, '2026-12-01');
     expect(table.get('a')).toMatchObject({ status: 'in_force', family: '民法典', supersededBy: null });
     expect(table.get('b')).toMatchObject({ status: 'in_force', family: '民法典' });
+  });
+
+  it('takes the date from the file name when the text states none (突发事件应对法(2007-08-30).md)', () => {
+    const blocks = [{ kind: 'heading' as const, level: 1, text: '某市示例条例' }, { kind: 'paragraph' as const, text: '第一条 为了示例，制定本条例。' }];
+    expect(extractMetadata({ fileName: '某市示例条例(2019-03-02).md', blocks }).issuedDate).toBe('2019-03-02');
+    expect(extractMetadata({ fileName: '某市示例条例.md', blocks }).issuedDate).toBeUndefined();
+    const dated = [blocks[0]!, { kind: 'paragraph' as const, text: '2020年5月6日某市人民代表大会常务委员会通过' }, blocks[1]!];
+    expect(extractMetadata({ fileName: '某市示例条例(2019-03-02).md', blocks: dated }).issuedDate).toBe('2020-05-06');
   });
 
   it('dates an amended version by its amendment when the 施行 article kept the original date', () => {
