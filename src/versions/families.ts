@@ -85,8 +85,11 @@ export function computeVersions(docs: SourceDoc[], today: string = todayIso()): 
     if (!list) families.set(key, (list = []));
     list.push(d);
   }
+  const repeals = repealDecisions(docs);
   const byDoc = new Map<string, VersionInfo>();
   for (const [key, list] of families) {
+    const repealedOn = repeals.get(familyKey(list[0]!.title));
+    const isRepealed = (d: SourceDoc, day: string) => isRepealedByAdmin(d, day) || (repealedOn !== undefined && repealedOn <= day && (versionDateOf(d) ?? '') <= repealedOn);
     list.sort(compareVersions);
     // Only readable versions replace others: a failed import of a new text must not hide the old one.
     const effectiveSoFar = list.filter((d) => d.status === 'indexed' && !isFuture(d, today));
@@ -138,8 +141,27 @@ function isFuture(d: SourceDoc, today: string): boolean {
   return v !== null && v > today;
 }
 
-function isRepealed(d: SourceDoc, today: string): boolean {
+function isRepealedByAdmin(d: SourceDoc, today: string): boolean {
   return d.repealedDate !== undefined && d.repealedDate <= today;
+}
+
+// 国务院关于废止《某某条例》的决定, 关于废止《甲》和《乙》的决定: the texts it names are repealed from its date.
+const REPEAL_TITLE_RE = /关于废止.*《[^《》]+》.*的决定/;
+
+/** Family key → date from which an ingested repeal decision repeals it. */
+function repealDecisions(docs: SourceDoc[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of docs) {
+    if (d.status !== 'indexed' || !REPEAL_TITLE_RE.test(d.title)) continue;
+    const date = versionDateOf(d);
+    if (!date) continue;
+    for (const m of d.title.matchAll(/《([^《》]+)》/g)) {
+      const key = familyKey(m[1]!);
+      const known = out.get(key);
+      if (!known || date < known) out.set(key, date);
+    }
+  }
+  return out;
 }
 
 export const STATUS_LABEL: Record<VersionStatus, string> = {

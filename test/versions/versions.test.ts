@@ -120,6 +120,15 @@ describe('three versions of a regulation (示例)', () => {
     expect(table.get(v2023.id)!.currentDocId).toBe(null);
   });
 
+  it('an ingested repeal decision (关于废止《…》的决定) makes the text 已废止 from its date; removing the decision undoes it', () => {
+    const docs = [...bySource().values()];
+    const decision: SourceDoc = { ...docs[0]!, id: 'repeal', source: 'repeal.md', sourceKey: 'repeal.md', title: `某市人民代表大会常务委员会关于废止《${TITLE}》的决定`, issuedDate: '2025-06-01', effectiveDate: undefined };
+    const v2023 = docs.find((d) => d.source === FILES.v2023)!;
+    expect(computeVersions([...docs, decision], '2026-12-01').get(v2023.id)).toMatchObject({ status: 'repealed', currentDocId: null });
+    expect(computeVersions([...docs, decision], '2025-05-31').get(v2023.id)!.status).toBe('in_force');
+    expect(computeVersions(docs, '2026-12-01').get(v2023.id)!.status).toBe('in_force');
+  });
+
   it('answers a topical question from the version in force only (not the old one, not the one not yet in force)', async () => {
     const result = await kb.services.retriever.retrieve('发生突发事件的单位应当在多长时间内向区人民政府报告', { k: 5 });
     const sources = new Set(result.hits.map((h) => h.doc.source));
