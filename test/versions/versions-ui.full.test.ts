@@ -34,11 +34,11 @@ describe('versions in the web UI', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  async function loggedIn(viewport = { width: 1280, height: 860 }): Promise<Page> {
+  async function loggedIn(viewport = { width: 1280, height: 860 }, user = ['值班员甲', 'officer-password-1']): Promise<Page> {
     const page = await (await browser.newContext({ viewport })).newPage();
     await page.goto(server.url);
-    await page.getByPlaceholder('用户名').fill('值班员甲');
-    await page.getByPlaceholder('密码').fill('officer-password-1');
+    await page.getByPlaceholder('用户名').fill(user[0]!);
+    await page.getByPlaceholder('密码').fill(user[1]!);
     await page.getByRole('button', { name: '登录' }).click();
     await page.locator('.status').getByText('离线检索模式').waitFor();
     return page;
@@ -77,6 +77,22 @@ describe('versions in the web UI', () => {
     await page.screenshot({ path: path.join(SHOTS, 'versions-chat-warning.png'), fullPage: true });
     await warning.getByRole('link', { name: /对照现行版本/ }).click();
     await page.locator('.diff-table').waitFor();
+    await page.context().close();
+  });
+
+  it('a trainer puts the changed articles of a new version on an 应知应会 list from the feed', async () => {
+    const cookie = await server.userCookie('trainer1', 'trainer');
+    const created = await server.api('/api/training/lists', { method: 'POST', cookie, json: { name: '新法必学' } });
+    expect(created.status).toBe(201);
+    const listId = ((await created.json()) as { id: string }).id;
+    const page = await loggedIn(undefined, ['trainer1', 'trainer1-password-1']);
+    await page.goto(`${server.url}/#/changes`);
+    const item = page.locator('.feed-item', { hasText: '某市突发事件应对示例条例' }).filter({ hasText: '新版本' });
+    await item.getByRole('button', { name: /加入清单/ }).click();
+    await item.locator('.feed-mark [role=status]', { hasText: '已加入' }).waitFor();
+    const list = (await (await server.api(`/api/training/lists/${listId}`, { cookie })).json()) as { items: { locator: string }[] };
+    expect(list.items.map((i) => i.locator.split(' › ').at(-1)).sort()).toEqual(['第七条', '第二条', '第五条', '第四条'].sort());
+    await page.screenshot({ path: path.join(SHOTS, 'versions-feed-trainer.png'), fullPage: false });
     await page.context().close();
   });
 
