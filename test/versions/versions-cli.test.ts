@@ -80,6 +80,15 @@ describe('yingji docs / diff / changes on versions of a regulation (示例)', ()
     expect(run.stderr).toContain('DOCUMENT_NOT_FOUND');
   });
 
+  it('ask shows the warning beside a citation of the superseded text, and 原第三条 for the version in force', async () => {
+    const old = await runYingji(['ask', '2019年版某市突发事件应对示例条例第五条', '--data', data]);
+    expect(old.code, old.stderr).toBe(0);
+    expect(old.stdout).toMatch(/⚠ 此为旧版（2019-03-01 施行）.*现行版本/);
+    const json = await runYingji(['ask', '某市突发事件应对示例条例第四条', '--json', '--data', data]);
+    const body = JSON.parse(json.stdout) as { citations: { source: string; version?: { formerLabel?: string; status: string } }[] };
+    expect(body.citations[0]).toMatchObject({ source: FILES.v2023, version: { status: 'in_force', formerLabel: '原第三条' } });
+  });
+
   it('changes --since lists the new version with its change summary', async () => {
     const run = await runYingji(['changes', '--since', '2000-01-01', '--json', '--data', data]);
     expect(run.code, run.stderr).toBe(0);
