@@ -1,10 +1,17 @@
 /**
- * Load benchmark (not a test): 50 concurrent socket.io askers (extractive mode, no model) and 50 concurrent
- * /api/search callers for 30 s against the real server over the regulations corpus. Writes bench/load.json.
+ * Load benchmark (not a test): concurrent socket.io askers (extractive mode, no model) and /api/search callers
+ * against the real server over the regulations corpus. Writes bench/load.json.
  * The clients run in a worker thread so their own CPU use does not share the server's event loop.
  * Run: node --import tsx bench/load.ts [--seconds 30] [--askers 50] [--searchers 50]
+ * With --upload-mb 49, an admin first uploads a text file of that size (real regulation text repeated), then the
+ * load runs while the server ingests it; the result is recorded as the `upload` run in load.json (the plain run
+ * stays as it was):
+ *   node --import tsx bench/load.ts --seconds 40 --askers 100 --searchers 50 --upload-mb 49 [--raise-bounds]
+ * --raise-bounds lifts INGEST_MAX_CHARS/BLOCKS/CHUNKS so the 49 MB file is really parsed, chunked and indexed
+ * (with the default bounds it is refused as LIMIT_EXCEEDED). The corpus is YINGJI_CORPUS_DIR (../shared/corpus).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +24,7 @@ import { createApp } from '../src/server/app.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../src/server/events.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CORPUS = path.resolve(HERE, '../../shared/corpus/regulations');
+const CORPUS = path.resolve(HERE, '..', process.env.YINGJI_CORPUS_DIR ?? '../shared/corpus', 'regulations');
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
@@ -25,6 +32,10 @@ const arg = (name: string, fallback: number) => {
 const SECONDS = arg('seconds', 30);
 const ASKERS = arg('askers', 50);
 const SEARCHERS = arg('searchers', 50);
+const UPLOAD_MB = arg('upload-mb', 0);
+const RAISE_BOUNDS = process.argv.includes('--raise-bounds');
+/** Bounds that let a 49 MB Chinese text (~16 M characters) through. */
+const RAISED_BOUNDS = { INGEST_MAX_EXPANDED_MB: '64', INGEST_MAX_CHARS: '30000000', INGEST_MAX_BLOCKS: '3000000', INGEST_MAX_CHUNKS: '200000' };
 
 const QUESTIONS = [
   '生产安全事故发生后单位负责人应当多长时间内报告？',
@@ -61,6 +72,23 @@ function summarize(latencies: number[], errors: number, seconds: number) {
   };
 }
 
+interface UploadResult {
+  file: string;
+  bytes: number;
+  /** HTTP status of POST /api/documents and how long the request took. */
+  status: number;
+  requestMs: number;
+  /** From the 202 to the job being done or failed (undefined: still running at the end of the run). */
+  ingestMs?: number;
+  jobState?: string;
+  outcome?: string;
+  chunks?: number;
+  /** Searches that completed while the job ran, and their latencies. */
+  searchesDuring: number;
+  searchDuringP95Ms: number;
+  searchDuringMaxMs: number;
+}
+
 interface ClientResult {
   askLat: number[];
   searchLat: number[];
@@ -68,10 +96,18 @@ interface ClientResult {
   searchErrors: number;
   errorSamples: string[];
   seconds: number;
+  upload?: UploadResult;
 }
 
 /** The load generator (worker thread). */
-async function runClients(opts: { url: string; cookie: string; seconds: number; askers: number; searchers: number }): Promise<ClientResult> {
+async function runClients(opts: {
+  url: string;
+  cookie: string;
+  seconds: number;
+  askers: number;
+  searchers: number;
+  uploadFile?: string;
+}): Promise<ClientResult> {
   const { url, cookie } = opts;
   const app = { url };
   const SECONDS = opts.seconds;
@@ -82,7 +118,7 @@ async function runClients(opts: { url: string; cookie: string; seconds: number; 
   let askErrors = 0;
   let searchErrors = 0;
   const errorSamples: string[] = [];
-  const deadline = Date.now() + SECONDS * 1000;
+  let deadline = Date.now() + SECONDS * 1000;
 
   const asker = async (i: number) => {
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(app.url, {
@@ -116,6 +152,9 @@ async function runClients(opts: { url: string; cookie: string; seconds: number; 
     socket.disconnect();
   };
 
+  /** [start, end) of the upload's ingest job in performance.now() time, for the searches that overlap it. */
+  const jobWindow = { start: Number.POSITIVE_INFINITY, end: Number.POSITIVE_INFINITY };
+  const searchesDuring: number[] = [];
   const searcher = async (i: number) => {
     let n = 0;
     while (Date.now() < deadline) {
@@ -124,6 +163,8 @@ async function runClients(opts: { url: string; cookie: string; seconds: number; 
       try {
         const res = await fetch(`${app.url}/api/search?q=${encodeURIComponent(q)}&k=5`, { headers: { cookie } });
         await res.arrayBuffer();
+        const ended = performance.now();
+        if (res.ok && ended > jobWindow.start && started < jobWindow.end) searchesDuring.push(ended - started);
         if (res.ok) searchLat.push(performance.now() - started);
         else {
           searchErrors++;
@@ -136,19 +177,80 @@ async function runClients(opts: { url: string; cookie: string; seconds: number; 
     }
   };
 
-  const started = Date.now();
-  await Promise.all([...Array.from({ length: ASKERS }, (_, i) => asker(i)), ...Array.from({ length: SEARCHERS }, (_, i) => searcher(i))]);
-  const seconds = (Date.now() - started) / 1000;
+  let upload: UploadResult | undefined;
+  let jobId: string | undefined;
+  if (opts.uploadFile) {
+    // The upload is sent before the load starts: the run measures searches while the server ingests it.
+    // curl sends the body from its own process.
+    const sent = performance.now();
+    const { status, body } = await curlUpload(`${app.url}/api/documents`, cookie, opts.uploadFile);
+    jobWindow.start = performance.now();
+    jobId = body.jobId;
+    upload = {
+      file: path.basename(opts.uploadFile),
+      bytes: (await stat(opts.uploadFile)).size,
+      status,
+      requestMs: Math.round(jobWindow.start - sent),
+      searchesDuring: 0,
+      searchDuringP95Ms: 0,
+      searchDuringMaxMs: 0,
+    };
+    if (!jobId) jobWindow.end = jobWindow.start;
+    deadline = Date.now() + SECONDS * 1000;
+  }
+  const watchJob = async (u: UploadResult, id: string) => {
+    while (Date.now() < deadline) {
+      const jobs = (await (await fetch(`${app.url}/api/jobs`, { headers: { cookie } })).json()) as {
+        jobId: string;
+        state: string;
+        outcomes: { status: string; chunks?: number; error?: { code: string } }[];
+      }[];
+      const job = jobs.find((j) => j.jobId === id);
+      if (job && (job.state === 'done' || job.state === 'failed')) {
+        jobWindow.end = performance.now();
+        const o = job.outcomes[0];
+        Object.assign(u, {
+          ingestMs: Math.round(jobWindow.end - jobWindow.start),
+          jobState: job.state,
+          outcome: o ? `${o.status}${o.error ? ` ${o.error.code}` : ''}` : undefined,
+          chunks: o?.chunks,
+        });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
 
-  return { askLat, searchLat, askErrors, searchErrors, errorSamples, seconds };
+  const started = Date.now();
+  await Promise.all([
+    ...Array.from({ length: ASKERS }, (_, i) => asker(i)),
+    ...Array.from({ length: SEARCHERS }, (_, i) => searcher(i)),
+    ...(upload && jobId ? [watchJob(upload, jobId)] : []),
+  ]);
+  const seconds = (Date.now() - started) / 1000;
+  if (upload) {
+    const during = [...searchesDuring].sort((a, b) => a - b);
+    const u = upload as UploadResult;
+    u.searchesDuring = during.length;
+    u.searchDuringP95Ms = Math.round(percentile(during, 95));
+    u.searchDuringMaxMs = Math.round(during.at(-1) ?? 0);
+  }
+
+  return { askLat, searchLat, askErrors, searchErrors, errorSamples, seconds, upload };
 }
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'yingji-load-'));
   const password = 'load-bench-password';
   const config = loadConfig({
-    env: { YINGJI_DATA_DIR: dir, OLLAMA_BASE_URL: 'http://127.0.0.1:9', YINGJI_ADMIN_PASSWORD: password },
+    env: {
+      YINGJI_DATA_DIR: dir,
+      OLLAMA_BASE_URL: 'http://127.0.0.1:9',
+      YINGJI_ADMIN_PASSWORD: password,
+      ...(RAISE_BOUNDS ? RAISED_BOUNDS : {}),
+    },
   });
+  const uploadFile = UPLOAD_MB > 0 ? await writeUploadFile(dir, UPLOAD_MB) : undefined;
   const services = await openServices(config);
   const ingestStart = Date.now();
   await ingestInputs({ kb: services.kb, ocr: 'off' }, await collectInputs([CORPUS]));
@@ -166,28 +268,67 @@ async function main(): Promise<void> {
   // Workers do not inherit tsx's loader hooks on Node 20: register them in the worker, then load this file.
   const bootstrap = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(import.meta.url)});`;
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), {
-    workerData: { url: app.url, cookie, seconds: SECONDS, askers: ASKERS, searchers: SEARCHERS },
+    workerData: { url: app.url, cookie, seconds: SECONDS, askers: ASKERS, searchers: SEARCHERS, uploadFile },
   });
-  const { askLat, searchLat, askErrors, searchErrors, errorSamples, seconds } = await new Promise<ClientResult>((resolve, reject) => {
+  const { askLat, searchLat, askErrors, searchErrors, errorSamples, seconds, upload } = await new Promise<ClientResult>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
   });
 
-  const report = {
+  const run = {
     at: new Date().toISOString(),
     machine: { node: process.version, cpus: os.cpus().length, platform: process.platform },
     corpus: { path: '../shared/corpus/regulations', documents: services.kb.listDocuments().length, chunks: services.kb.chunkCount(), ingestMs },
-    settings: { seconds: SECONDS, askers: ASKERS, searchers: SEARCHERS, mode: 'extractive (no model reachable)' },
+    settings: {
+      seconds: SECONDS,
+      askers: ASKERS,
+      searchers: SEARCHERS,
+      mode: 'extractive (no model reachable)',
+      ...(uploadFile ? { uploadMb: UPLOAD_MB, bounds: RAISE_BOUNDS ? RAISED_BOUNDS : 'defaults' } : {}),
+    },
     ask: summarize(askLat, askErrors, seconds),
     search: summarize(searchLat, searchErrors, seconds),
+    ...(upload ? { upload } : {}),
     errorSamples,
   };
-  await writeFile(path.join(HERE, 'load.json'), JSON.stringify(report, null, 2) + '\n');
-  console.log(JSON.stringify(report, null, 2));
+  // The plain run is the file itself; upload runs are kept beside it, keyed by their bounds.
+  const file = path.join(HERE, 'load.json');
+  const previous = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+  const report = uploadFile
+    ? { ...previous, [RAISE_BOUNDS ? 'uploadRaisedBounds' : 'upload'] : run }
+    : { ...run, ...(previous.upload ? { upload: previous.upload } : {}), ...(previous.uploadRaisedBounds ? { uploadRaisedBounds: previous.uploadRaisedBounds } : {}) };
+  await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  console.log(JSON.stringify(run, null, 2));
   await app.close();
   await services.close();
   await rm(dir, { recursive: true, force: true });
   if (askErrors + searchErrors > 0) process.exitCode = 1;
+}
+
+/** POSTs a file as multipart field `files` with curl; resolves with the HTTP status and the parsed JSON body. */
+function curlUpload(url: string, cookie: string, file: string): Promise<{ status: number; body: { jobId?: string } }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('curl', ['-s', '-w', '\n%{http_code}', '-H', `cookie: ${cookie}`, '-F', `files=@${file}`, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', () => {
+      const cut = out.lastIndexOf('\n');
+      resolve({ status: Number(out.slice(cut + 1)), body: JSON.parse(out.slice(0, cut) || '{}') as { jobId?: string } });
+    });
+  });
+}
+
+/** A text file of `mb` MB made of the corpus regulations' lines, repeated: real Chinese text at upload size. */
+async function writeUploadFile(dir: string, mb: number): Promise<string> {
+  const names = (await readdir(CORPUS)).filter((n) => n.endsWith('.md')).sort();
+  const text = (await Promise.all(names.map((n) => readFile(path.join(CORPUS, n), 'utf8')))).join('\n').replace(/^#+\s*/gmu, '');
+  const unit = Buffer.from(text + '\n');
+  const bytes = Buffer.alloc(Math.floor((mb * 1024 * 1024) / unit.length) * unit.length);
+  bytes.fill(unit);
+  const file = path.join(dir, `upload-${mb}mb.txt`);
+  await writeFile(file, bytes);
+  return file;
 }
 
 if (isMainThread) await main();

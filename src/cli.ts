@@ -9,6 +9,7 @@ import { registerDoctorCommand } from './cli/doctor.js';
 import type { CliContext } from './cli/context.js';
 import { registerEvalCommand } from './cli/eval.js';
 import { registerKnowledgeCommands } from './cli/knowledge.js';
+import { registerQuestionCommands } from './cli/questions.js';
 import { registerQuizCommands } from './cli/quiz.js';
 import { registerServeCommand } from './cli/serve.js';
 import { registerTriageCommand } from './cli/triage.js';
@@ -31,6 +32,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerBackupCommands(program, ctx);
   registerTriageCommand(program, ctx);
   registerQuizCommands(program, ctx);
+  registerQuestionCommands(program, ctx);
   registerVersionCommands(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

@@ -38,6 +38,12 @@ export const CONFIG_SPEC = [
   { env: 'YINGJI_ADMIN_PASSWORD', kind: 'string', default: '', description: '首次启动时 admin 账号的密码；留空则生成并打印一次 / first admin password' },
   { env: 'OCR', kind: 'enum', values: ['auto', 'off'], default: 'auto', description: '扫描件 OCR：auto 有 tesseract 时启用，off 关闭 / OCR of scanned PDFs' },
   { env: 'TIME_ZONE', kind: 'string', default: 'Asia/Shanghai', description: '显示时间所用的时区（IANA 名称）/ time zone for times shown to people' },
+  { env: 'INGEST_MAX_FILE_MB', kind: 'int', min: 1, default: '100', description: '命令行导入单个文件的大小上限（MB）/ size limit of a file ingested from disk' },
+  { env: 'INGEST_MAX_EXPANDED_MB', kind: 'int', min: 1, default: '50', description: '单个文件解压/解码后的大小上限（MB，DOCX 内的 XML、文本文件本身）/ expanded-size limit per file' },
+  { env: 'INGEST_MAX_CHARS', kind: 'int', min: 1000, default: '5000000', description: '单个文档的文字字符数上限 / characters per document' },
+  { env: 'INGEST_MAX_BLOCKS', kind: 'int', min: 100, default: '200000', description: '单个文档的段落数上限 / paragraphs per document' },
+  { env: 'INGEST_MAX_CHUNKS', kind: 'int', min: 100, default: '20000', description: '单个文档切分后的段落块数上限 / chunks per document' },
+  { env: 'OCR_MAX_PAGES', kind: 'int', min: 1, default: '200', description: '扫描件 OCR 的页数上限，超出部分不识别，文档标为部分导入 / pages read by OCR per document' },
   { env: 'LOG_LEVEL', kind: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', description: '日志级别 / log level' },
 ] as const satisfies readonly Spec[];
 
@@ -67,6 +73,15 @@ export interface Config {
     allowedOrigins: readonly string[];
   };
   ocr: 'auto' | 'off';
+  /** Bounds on what one ingested file may expand to (src/ingest/limits.ts). */
+  ingest: {
+    maxFileBytes: number;
+    maxExpandedBytes: number;
+    maxChars: number;
+    maxBlocks: number;
+    maxChunks: number;
+    ocrMaxPages: number;
+  };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** IANA zone for times shown to people (deadlines, report drafts). */
   timeZone: string;
@@ -121,6 +136,14 @@ export function loadConfig(options: { env?: Env; overrides?: Env; dotenvPath?: s
         .filter(Boolean),
     },
     ocr: str('OCR') as Config['ocr'],
+    ingest: {
+      maxFileBytes: num('INGEST_MAX_FILE_MB') * 1024 * 1024,
+      maxExpandedBytes: num('INGEST_MAX_EXPANDED_MB') * 1024 * 1024,
+      maxChars: num('INGEST_MAX_CHARS'),
+      maxBlocks: num('INGEST_MAX_BLOCKS'),
+      maxChunks: num('INGEST_MAX_CHUNKS'),
+      ocrMaxPages: num('OCR_MAX_PAGES'),
+    },
     logLevel: str('LOG_LEVEL') as Config['logLevel'],
     timeZone: str('TIME_ZONE'),
   };

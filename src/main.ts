@@ -9,12 +9,14 @@ import type { Config } from './config.js';
 import type { KnowledgeBase } from './index/knowledge-base.js';
 import { openKnowledgeBase } from './index/open.js';
 import { CHUNKER_SETTINGS } from './ingest/chunker.js';
+import { cleanStaleOcrFolders } from './ingest/parsers/index.js';
 import { collectInputs, ingestInputs } from './ingest/pipeline.js';
 import { createBuiltinEmbedder } from './llm/builtin/builtin-embedder.js';
 import type { ChatModel } from './llm/chat-model.js';
 import type { Embedder } from './llm/embedder.js';
 import { createOllamaChatModel } from './llm/ollama/ollama-chat-model.js';
 import { createOllamaEmbedder } from './llm/ollama/ollama-embedder.js';
+import { QuestionStore } from './index/question-store.js';
 import { createRetriever } from './retrieval/retriever.js';
 import type { Retriever } from './retrieval/types.js';
 import { toActionPoints } from './triage/action-points.js';
@@ -30,6 +32,8 @@ export interface Services {
   kb: KnowledgeBase;
   embedder: Embedder;
   retriever: Retriever;
+  /** Questions attached to passages (👍, admin confirmation, generated at ingest), searched by the retriever. */
+  questions: QuestionStore;
   chatModel: ChatModel;
   /** Which answer mode is live (model or 离线检索模式) and why. */
   llmStatus: LlmStatusMonitor;
@@ -60,15 +64,20 @@ export async function createEmbedder(config: Readonly<Config>): Promise<Embedder
  * @throws AppError EMBEDDER_MISMATCH / INDEX_CORRUPT / INDEX_FORMAT_UNSUPPORTED from the index.
  */
 export async function openServices(config: Readonly<Config>, options: OpenServicesOptions = {}): Promise<Services> {
+  // pdftoppm/tesseract orphaned by a SIGKILL keep writing into /tmp; stop them and reclaim the space.
+  const stale = await cleanStaleOcrFolders();
+  if (stale.length > 0) options.log?.(`已清理上次异常退出留下的 ${stale.length} 个 OCR 临时目录。`);
   const embedder = await createEmbedder(config);
   const kb = await openKnowledgeBase({ dir: config.dataDir, embedder, create: true, chunker: CHUNKER_SETTINGS });
   if (options.seedIfEmpty && kb.listDocuments().length === 0) {
     options.log?.(`知识库为空，正在导入示例文档（${SEEDS_DIR}）…`);
-    const report = await ingestInputs({ kb, ocr: config.ocr }, await collectInputs([SEEDS_DIR]));
+    const report = await ingestInputs({ kb, ocr: config.ocr, limits: config.ingest }, await collectInputs([SEEDS_DIR]));
     options.log?.(`已导入 ${report.outcomes.filter((o) => o.status === 'added').length} 份示例文档。`);
   }
+  const questions = await QuestionStore.open(config.dataDir);
   const retriever = createRetriever({
     kb,
+    questions,
     synonymFiles: [DEFAULT_SYNONYMS_FILE, path.join(config.dataDir, 'synonyms.txt')],
   });
   const chatModel = createOllamaChatModel(config.ollama);
@@ -79,6 +88,7 @@ export async function openServices(config: Readonly<Config>, options: OpenServic
     kb,
     embedder,
     retriever,
+    questions,
     chatModel,
     llmStatus,
     answerDeps: {

@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import { AppError, toAppError } from '../core/errors.js';
 import type { ChatModel } from '../llm/chat-model.js';
 import type { RetrievalResult, Retriever } from '../retrieval/types.js';
-import { createCitationFilter, citedNumbers } from './citations.js';
+import { createCitationFilter, createCitationRenumberer, citedNumbers, renumberSources } from './citations.js';
 import { buildExtractiveAnswer } from './extractive.js';
 import { rewriteFollowUp } from './follow-up.js';
 import type { LlmStatusMonitor } from './llm-status.js';
@@ -39,9 +39,12 @@ export interface AnswerRequest {
   signal?: AbortSignal;
 }
 
-function toCitation(s: PromptSource, cited: Set<number>, highlights?: Map<number, string[]>): Citation {
+/** A source with the number the prompt or the extractive answer gave it, before renumbering by first citation. */
+type NumberedSource = PromptSource & { original?: number };
+
+function toCitation(s: NumberedSource, cited: Set<number>, highlights?: Map<number, string[]>): Citation {
   const h = s.hit;
-  const hl = highlights?.get(s.n);
+  const hl = highlights?.get(s.original ?? s.n);
   return {
     n: s.n,
     docId: h.doc.id,
@@ -160,6 +163,17 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
     let firstTokenMs: number | null = null;
     let failure: AppError | null = modelDown;
     const filter = createCitationFilter(sources.length);
+    // Citations are renumbered as they stream, in order of first appearance; each new number re-sends the sources.
+    const renumber = createCitationRenumberer();
+    const tagged: NumberedSource[] = sources.map((s) => ({ ...s, original: s.n }));
+    const numberedSources = () => renumberSources(tagged, renumber.mapping);
+    let announcedCitations = 0;
+    const release = (text: string): { text: string; resend: boolean } => {
+      const out = renumber.push(text);
+      const resend = renumber.mapping.size > announcedCitations;
+      announcedCitations = renumber.mapping.size;
+      return { text: out, resend };
+    };
     if (!failure) {
       const attempt = new AbortController();
       const upstream = signal ? AbortSignal.any([signal, attempt.signal]) : attempt.signal;
@@ -178,7 +192,7 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
           if (firstTokenMs === null) {
             clearTimeout(timer);
             firstTokenMs = since();
-            yield { type: 'sources', citations: sources.map((s) => toCitation(s, new Set())), mode: 'llm', query: rewrite.query };
+            yield { type: 'sources', citations: numberedSources().map((s) => toCitation(s, new Set())), mode: 'llm', query: rewrite.query };
             if (basisLead) {
               answer += basisLead;
               yield { type: 'answer', delta: basisLead };
@@ -189,20 +203,28 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
             reasoning += d.reasoning;
             yield { type: 'reasoning', delta: d.reasoning };
           }
-          const safe = d.answer ? filter.push(d.answer) : '';
-          if (safe) {
-            answer += safe;
-            yield { type: 'answer', delta: safe };
+          const safe = release(d.answer ? filter.push(d.answer) : '');
+          if (safe.resend) {
+            const now = citedNumbers(answer + safe.text);
+            yield { type: 'sources', citations: numberedSources().map((s) => toCitation(s, now)), mode: 'llm', query: rewrite.query };
+          }
+          if (safe.text) {
+            answer += safe.text;
+            yield { type: 'answer', delta: safe.text };
           }
         }
         const tail = splitter.end();
         if (tail.retractedReasoning) reasoning = reasoning.slice(0, reasoning.length - tail.retractedReasoning.length);
         reasoning += tail.reasoning;
         if (tail.reasoning) yield { type: 'reasoning', delta: tail.reasoning };
-        const rest = filter.push(tail.answer) + filter.end();
-        if (rest) {
-          answer += rest;
-          yield { type: 'answer', delta: rest };
+        const rest = release(filter.push(tail.answer) + filter.end());
+        if (rest.resend) {
+          const now = citedNumbers(answer + rest.text);
+          yield { type: 'sources', citations: numberedSources().map((s) => toCitation(s, now)), mode: 'llm', query: rewrite.query };
+        }
+        if (rest.text) {
+          answer += rest.text;
+          yield { type: 'answer', delta: rest.text };
         }
         if (!answer.trim()) {
           failure = new AppError('LLM_UNAVAILABLE', '模型只输出了推理过程、没有给出回答（可能超出 ANSWER_MAX_TOKENS 长度上限）');
@@ -229,7 +251,7 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
         ...modelBasis(answer, partialBasis),
         answer,
         reasoning,
-        citations: sources.map((s) => toCitation(s, cited)),
+        citations: numberedSources().map((s) => toCitation(s, cited)),
         timings: { retrievalMs, firstTokenMs, totalMs: since(), promptMs },
         modeReason: `模型 ${chatModel.id.replace(/^ollama:/, '')} 已回答`,
         droppedCitations: filter.dropped,
@@ -240,15 +262,21 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
     }
 
     // 6. Extractive fallback.
-    const reason = failure.message.replace(/，已切换到离线检索模式$/, '');
     deps.status?.report({ ok: false, reason: failure.message });
-    const extractive = buildExtractiveAnswer({ question: rewrite.query, analysis: retrieval.analysis, sources, reason });
     const partial = answer.trim().length > 0;
-    const prefix = partial ? `\n\n——（模型回答中断：${reason}。以上为模型已生成的部分，可能不完整。）\n\n` : basisLead;
-    const text = prefix + extractive.text;
+    const extractive = buildExtractiveAnswer({
+      question: rewrite.query,
+      analysis: retrieval.analysis,
+      sources,
+      afterIncidentActions: !partial && incident !== undefined,
+    });
+    // Why the model failed is the badge's tooltip (modeReason), never the answer's text.
+    const prefix = partial ? '\n\n——（模型回答中断，以上为已生成的部分，可能不完整；以下为知识库原文摘录。）\n\n' : basisLead;
+    const text = release(prefix + extractive.text).text;
+    const finalSources = numberedSources();
     yield {
       type: 'sources',
-      citations: sources.map((s) => toCitation(s, new Set(), extractive.highlights)),
+      citations: finalSources.map((s) => toCitation(s, citedNumbers(answer + text), extractive.highlights)),
       mode: 'extractive',
       query: rewrite.query,
     };
@@ -262,7 +290,7 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
       ...partialBasis,
       answer,
       reasoning,
-      citations: sources.map((s) => toCitation(s, cited, extractive.highlights)),
+      citations: finalSources.map((s) => toCitation(s, cited, extractive.highlights)),
       timings: { retrievalMs, firstTokenMs, totalMs: since(), promptMs },
       modeReason: failure.message,
       modeErrorCode: failure.code,

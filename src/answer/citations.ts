@@ -107,3 +107,50 @@ export function createCitationFilter(sourceCount: number): CitationFilter {
     },
   };
 }
+
+export interface CitationRenumberer {
+  /** Rewrites the canonical [n] markers of released text to their order of first appearance. */
+  push(text: string): string;
+  /** Old source number → new one, in order of first appearance. */
+  readonly mapping: ReadonlyMap<number, number>;
+}
+
+/**
+ * Numbers citations 1, 2, 3 … in the order they first appear, with no gaps, however the answer or the model
+ * numbered its sources. Works on streamed text: each push must hold whole markers only (the CitationFilter's output).
+ */
+export function createCitationRenumberer(): CitationRenumberer {
+  const mapping = new Map<number, number>();
+  return {
+    push(text) {
+      return text.replace(/\[(\d{1,3})\]/g, (_m, raw: string) => {
+        const old = Number(raw);
+        let next = mapping.get(old);
+        if (next === undefined) {
+          next = mapping.size + 1;
+          mapping.set(old, next);
+        }
+        return `[${next}]`;
+      });
+    },
+    get mapping() {
+      return mapping;
+    },
+  };
+}
+
+/** Renumbers a finished text's citations in order of first appearance. */
+export function renumberCitations(text: string): { text: string; mapping: ReadonlyMap<number, number> } {
+  const r = createCitationRenumberer();
+  return { text: r.push(text), mapping: r.mapping };
+}
+
+/**
+ * Sources renumbered to match `mapping`: the cited ones first, in order of first citation, then the rest in their
+ * original order, so the list reads [1] [2] [3] … like the answer.
+ */
+export function renumberSources<T extends { n: number }>(sources: readonly T[], mapping: ReadonlyMap<number, number>): T[] {
+  const cited = sources.filter((s) => mapping.has(s.n)).sort((a, b) => (mapping.get(a.n) ?? 0) - (mapping.get(b.n) ?? 0));
+  const rest = sources.filter((s) => !mapping.has(s.n));
+  return [...cited, ...rest].map((s, i) => ({ ...s, n: i + 1 }));
+}

@@ -1,15 +1,26 @@
 /**
- * Extractive answers for when no model is reachable: the most relevant sentences of the top passages, scored by
- * overlap with the query terms, deduplicated, in source order, numbered items kept as numbered items in order,
- * each line cited [n]. A direct article request gets the article verbatim.
+ * Extractive answers for when no model is reachable. They open with 行动要点: the relevant sentences that state an
+ * obligation or a deadline (应当/必须/立即/严禁/不得/…内/…前), one line each with its [n], deadlines and parties in
+ * bold — extracted sentences only, never new text. Then 依据原文: the most relevant sentences of the top passages,
+ * deduplicated, in source order, numbered items kept as numbered items in order after their lead-in, each line
+ * cited [n]. A direct article request gets the article verbatim. No system text (mode, model, reason): that belongs
+ * in AnswerResult.mode/modeReason.
  */
 import type { Hit } from '../core/types.js';
 import { bigramSet, cjkBigrams, jaccard } from '../core/chinese-tokenizer.js';
 import { labelMatches } from '../retrieval/article-ref.js';
 import type { QueryAnalysis } from '../retrieval/types.js';
 
-/** The heading every extractive answer starts with. */
-export const EXTRACTIVE_HEADING = '【离线检索模式（未连接模型）】';
+/** The block an extractive answer opens with. */
+export const ACTIONS_HEADING = '**行动要点**';
+/** The same block when the answer already opens with the 事件速判 行动要点. */
+export const RELATED_ACTIONS_HEADING = '**相关规定要点**';
+/** The supporting passages after the 要点. */
+export const SUPPORT_HEADING = '**依据原文**';
+/** Lines of the 行动要点 block: a few obligations, not a second copy of the passages. */
+const MAX_ACTIONS = 4;
+/** An obligation scoring below this share of the best one is support, not a 要点. */
+const MIN_RELATIVE_ACTION_SCORE = 0.6;
 
 /** Most passages sentences are taken from; lower-ranked ones rarely add anything but noise. */
 const MAX_SOURCES = 4;
@@ -53,6 +64,8 @@ interface Unit {
   item: boolean;
   listId: number | null;
   intro: boolean;
+  /** Units split from one source line share it (a long lead-in split at semicolons stays one lead-in). */
+  line: number;
 }
 
 /** Splits passage text into sentences, list items and table rows, in reading order. */
@@ -61,13 +74,15 @@ export function splitUnits(text: string, headingPath: string[] = []): Unit[] {
   const headings = new Set(headingPath.map((h) => h.replace(/\s+/g, '')));
   let listCounter = 0;
   let currentList: number | null = null;
+  let lineNo = 0;
   for (const rawLine of text.split(/\n+/)) {
     const line = rawLine.trim();
+    lineNo++;
     if (!line || HEADING_RE.test(line) || TABLE_SEP_RE.test(line) || line === '<!-- INFO END -->') continue;
     if (headings.has(line.replace(/\s+/g, '')) || (CHAPTER_LINE_RE.test(line) && !/[。；：]/.test(line))) continue;
     if (line.startsWith('|')) {
       const cells = line.split('|').map((c) => c.trim()).filter(Boolean);
-      units.push({ text: cells.join('｜'), pos: units.length, item: false, listId: null, intro: false });
+      units.push({ text: cells.join('｜'), pos: units.length, item: false, listId: null, intro: false, line: lineNo });
       currentList = null;
       continue;
     }
@@ -76,16 +91,21 @@ export function splitUnits(text: string, headingPath: string[] = []): Unit[] {
         currentList = ++listCounter;
         const prev = units[units.length - 1];
         if (prev && !prev.item && /[：:]$/.test(prev.text)) {
-          prev.intro = true;
-          prev.listId = currentList;
+          // The whole lead-in line says who is bound or punished and how, not only its last clause.
+          for (const u of units) {
+            if (u.line === prev.line) {
+              u.intro = true;
+              u.listId = currentList;
+            }
+          }
         }
       }
-      units.push({ text: line, pos: units.length, item: true, listId: currentList, intro: false });
+      units.push({ text: line, pos: units.length, item: true, listId: currentList, intro: false, line: lineNo });
       continue;
     }
     currentList = null;
     for (const sentence of splitSentences(line)) {
-      units.push({ text: sentence, pos: units.length, item: false, listId: null, intro: false });
+      units.push({ text: sentence, pos: units.length, item: false, listId: null, intro: false, line: lineNo });
     }
   }
   return units;
@@ -137,9 +157,51 @@ function isDuplicate(a: string, b: string): boolean {
   return jaccard(bigramSet(na), bigramSet(nb)) >= 0.8;
 }
 
-function heading(reason?: string): string {
-  const why = reason ? `原因：${reason}。\n` : '';
-  return `${EXTRACTIVE_HEADING}\n${why}以下为知识库原文摘录（按与问题的相关度选取，未经模型归纳），请以原文为准。\n\n`;
+const DEONTIC_RE = /应当|必须|务必|立即|马上|即刻|第一时间|严禁|不得|禁止|不准|须|负责/;
+const DEADLINE_RE = /(?:\d+|[一二三四五六七八九十两半]+)\s*(?:分钟|小时|个?工作日|日|天|周)(?:以?内)|之前|以前/;
+
+const ASKS_FOR_TIME_RE = /多长时间|多久|几个?小时|几分钟|几天|时限|期限|多少(?:分钟|小时|天|日)|什么时候|何时/;
+
+/** True for a sentence that says who must (not) do what, or by when. */
+export function isObligation(text: string): boolean {
+  return DEONTIC_RE.test(text) || DEADLINE_RE.test(text);
+}
+
+const EMPHASIS_RE = new RegExp(
+  [
+    String.raw`立即|马上|即刻|第一时间`,
+    String.raw`(?:\d+|[一二三四五六七八九十两半]+)\s*(?:分钟|小时|个?工作日|日|天)(?:以?内)`,
+    String.raw`(?:[区市县省]级?)?(?:应急管理局|应急管理部门|安全生产监督管理部门|人民政府|防汛防台指挥部|防指办公室|指挥部|公安机关|消防救援机构)`,
+    String.raw`单位负责人|作业负责人|主要负责人|值班长|带班领导`,
+    String.raw`(?<!\d)(?:110|119|120|122)(?!\d)`,
+  ].join('|'),
+  'g',
+);
+
+/** Bold deadlines and parties in an extracted sentence; the words stay the source's own. */
+export function emphasise(text: string): string {
+  // Adjacent matches (人民政府安全生产监督管理部门) become one bold run: "****" is not Markdown.
+  return text.replace(EMPHASIS_RE, (m) => `**${m}**`).replace(/\*{4}/g, '');
+}
+
+/**
+ * The part of a long sentence an 行动要点 line needs: from the first to the last clause (split at ；) that states
+ * an obligation and scores near the best clause. Contiguous, so the line is still a verbatim cut of the source.
+ */
+function actionClauses(text: string, terms: { term: string; weight: number }[]): string {
+  const clauses = text.match(/[^；;]+[；;]?/g)?.map((c) => c.trim()).filter(Boolean) ?? [text];
+  if (clauses.length < 2) return text;
+  const scores = clauses.map((c) => (isObligation(c) ? scoreUnit(c, terms) : 0));
+  const best = Math.max(...scores);
+  if (best <= 0) return text;
+  const keep = scores.map((sc) => sc >= best * 0.5);
+  const from = keep.indexOf(true);
+  const to = keep.lastIndexOf(true);
+  return clauses.slice(from, to + 1).join('');
+}
+
+function sourceTitleLine(hit: Hit): string {
+  return `${sourceTitle(hit)}：`;
 }
 
 function sourceTitle(hit: Hit): string {
@@ -174,18 +236,18 @@ export function articleText(chunkText: string, label: string): string {
 
 /**
  * Builds the extractive answer over numbered sources (same numbering as the sources list shown to the user).
- * @param reason why there is no model, shown under the heading.
+ * `afterIncidentActions`: the answer already opens with **行动要点（事件速判）**, so this block is 相关规定要点.
  */
 export function buildExtractiveAnswer(input: {
   question: string;
   analysis?: QueryAnalysis;
   sources: ExtractiveSource[];
-  reason?: string;
+  afterIncidentActions?: boolean;
 }): ExtractiveAnswer {
   const { sources } = input;
   const highlights = new Map<number, string[]>();
   if (sources.length === 0) {
-    return { text: `${heading(input.reason)}知识库中没有检索到相关内容。`, cited: new Set(), highlights, kind: 'sentences' };
+    return { text: '知识库中没有检索到相关内容。', cited: new Set(), highlights, kind: 'sentences' };
   }
   if (isDirectArticleRequest(input.analysis, sources)) {
     const top = sources[0].hit;
@@ -199,7 +261,7 @@ export function buildExtractiveAnswer(input: {
     const body = texts.map((t) => `${t.text}[${t.n}]`).join('\n');
     for (const t of texts) highlights.set(t.n, [t.text]);
     return {
-      text: `${heading(input.reason)}《${top.doc.title}》${wanted}原文：\n\n${body}`,
+      text: `《${top.doc.title}》${wanted}原文：\n\n${body}`,
       cited: new Set(parts.map((s) => s.n)),
       highlights,
       kind: 'article',
@@ -254,26 +316,46 @@ export function buildExtractiveAnswer(input: {
       const from = whole ? items[0]?.pos ?? 0 : Math.min(...positions);
       const to = whole ? items[items.length - 1]?.pos ?? 0 : Math.max(...positions);
       for (const u of members) {
-        if ((u.intro && u.text.length <= 120) || (u.item && u.pos >= from && u.pos <= to)) {
-          tryAdd({ s, u }, MAX_CHARS + MAX_LIST_CHARS);
-        }
+        // The lead-in always comes with its items: (一)…(九) alone do not say who is punished or how.
+        if (u.intro) tryAdd({ s, u }, Number.POSITIVE_INFINITY);
+        else if (u.item && u.pos >= from && u.pos <= to) tryAdd({ s, u }, MAX_CHARS + MAX_LIST_CHARS);
       }
     }
   }
+
+  // 行动要点: the relevant obligations, best first, each one line; list items only when they carry the cue.
+  const scoreOf = new Map(candidates.map((c) => [c.u, c.score]));
+  // An item under a lead-in (（一）不立即组织事故抢救的) means nothing without it: such items stay in 依据原文.
+  const introLists = new Set(chosen.filter((c) => c.u.intro).map((c) => `${c.s.n}:${c.u.listId}`));
+  const eligible = chosen.filter(
+    (c) => !c.u.intro && !(c.u.item && introLists.has(`${c.s.n}:${c.u.listId}`)) && isObligation(c.u.text) && (scoreOf.get(c.u) ?? 0) > 0,
+  );
+  // A question about time limits is answered by the sentences that state one, when there are any.
+  const timed = ASKS_FOR_TIME_RE.test(input.question) ? eligible.filter((c) => DEADLINE_RE.test(c.u.text)) : [];
+  const pool = timed.length ? timed : eligible;
+  const bestAction = Math.max(0, ...pool.map((c) => scoreOf.get(c.u) ?? 0));
+  const actions = pool
+    .filter((c) => (scoreOf.get(c.u) ?? 0) >= bestAction * MIN_RELATIVE_ACTION_SCORE)
+    .sort((a, b) => (scoreOf.get(b.u) ?? 0) - (scoreOf.get(a.u) ?? 0) || a.s.n - b.s.n || a.u.pos - b.u.pos)
+    .slice(0, MAX_ACTIONS);
+  const actionLines = actions.map((c) => `- ${emphasise(actionClauses(c.u.text.replace(ARTICLE_START_RE, '').trim(), terms))}[${c.s.n}]`);
 
   chosen.sort((a, b) => a.s.n - b.s.n || a.u.pos - b.u.pos);
   const blocks: string[] = [];
   let current: ExtractiveSource | null = null;
   for (const c of chosen) {
     if (c.s !== current) {
-      blocks.push(`${blocks.length ? '\n' : ''}${sourceTitle(c.s.hit)}：`);
+      blocks.push(`${blocks.length ? '\n' : ''}${sourceTitleLine(c.s.hit)}`);
       current = c.s;
     }
     blocks.push(`${c.u.text}[${c.s.n}]`);
     highlights.set(c.s.n, [...(highlights.get(c.s.n) ?? []), c.u.text]);
   }
+  const lead = actionLines.length
+    ? `${input.afterIncidentActions ? RELATED_ACTIONS_HEADING : ACTIONS_HEADING}\n${actionLines.join('\n')}\n\n${SUPPORT_HEADING}\n`
+    : '';
   return {
-    text: heading(input.reason) + blocks.join('\n'),
+    text: lead + blocks.join('\n'),
     cited: new Set(chosen.map((c) => c.s.n)),
     highlights,
     kind: 'sentences',

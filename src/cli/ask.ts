@@ -58,6 +58,8 @@ export function registerAskCommand(program: Command, ctx: CliContext): void {
             } else if (ev.type === 'done') {
               if (inReasoning && tty) ctx.out.write(RESET);
               ctx.out.write(`${answered ? '\n' : ''}${formatSources(ev.result.citations)}`);
+              // The mode is not part of the answer text; on a terminal it is said once, after the sources.
+              if (ev.result.mode === 'extractive') ctx.out.write(`\n【离线检索模式（未连接模型）】${ev.result.modeReason ? `原因：${ev.result.modeReason}` : ''}\n`);
             }
           }
         } catch (e) {

@@ -24,7 +24,14 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
       try {
         const inputs = await collectInputs(paths);
         const render = createProgressRenderer(ctx.err);
-        const report = await ingestInputs({ kb: services.kb, ocr: config.ocr }, inputs, {
+        // OCR programs run in their own process group, out of reach of a terminal's Ctrl-C: stop them through
+        // the pipeline's signal, keep what was committed, and exit. A second signal kills as usual.
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        const report = await ingestInputs({ kb: services.kb, ocr: config.ocr, limits: config.ingest }, inputs, {
+          signal: stop.signal,
           onProgress: render,
           pruneRoots: opts.prune ? paths : undefined,
           force: opts.force,
@@ -37,8 +44,11 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
         );
         for (const o of report.outcomes) {
           if (o.error) ctx.out.write(`  ✗ ${o.file}  [${o.error.code}] ${o.error.message}\n`);
+          if (o.notice) ctx.out.write(`  ! ${o.file}  ${o.notice}\n`);
         }
-        process.exitCode = report.failed > 0 ? 2 : 0;
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        process.exitCode = stop.signal.aborted ? 130 : report.failed > 0 ? 2 : 0;
       } finally {
         await services.close();
       }
@@ -98,6 +108,8 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
             error: d.error ?? null,
             issuedDate: d.issuedDate ?? null,
             effectiveDate: d.effectiveDate ?? null,
+            pageCount: d.pageCount ?? null,
+            notice: d.notice ?? null,
             family: v.family,
             version: v.version,
             status: v.status,
@@ -112,7 +124,7 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
         for (const d of docs) {
           const status = d.indexStatus === 'indexed' ? '已索引' : d.indexStatus === 'needs_ocr' ? '需OCR' : '失败';
           const version = `${STATUS_LABEL[d.status]}${d.version ? `（${d.version}）` : ''}`;
-          ctx.out.write(`${d.id}  ${status}  ${version}  ${d.type}  ${d.chunks} 段  ${d.title}  (${d.source})${d.error ? `  [${d.error.code}] ${d.error.message}` : ''}\n`);
+          ctx.out.write(`${d.id}  ${status}  ${version}  ${d.type}  ${d.chunks} 段  ${d.title}  (${d.source})${d.error ? `  [${d.error.code}] ${d.error.message}` : ''}${d.notice ? `  ！${d.notice}` : ''}\n`);
         }
         const multi = [...versions.families().values()].filter((f) => f.length > 1);
         if (multi.length) {

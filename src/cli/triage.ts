@@ -1,11 +1,12 @@
 /** `yingji triage "报告" [--time ISO] [--json]`: 事件速判 card from the ingested plans and regulations, no model. */
 import type { Command } from 'commander';
 import { AppError } from '../core/errors.js';
+import { formatLocalTime } from '../core/local-time.js';
 import { buildTriageCard } from '../triage/triage.js';
 import type { TriageCard } from '../triage/types.js';
 import type { CliContext } from './context.js';
 
-function formatCard(card: TriageCard): string {
+function formatCard(card: TriageCard, timeZone: string): string {
   const cite = (b: { title: string; locator: string }) => `〔《${b.title}》${b.locator}〕`;
   const f = card.facts;
   const n = (v: number | null) => (v === null ? '未报' : String(v));
@@ -20,7 +21,7 @@ function formatCard(card: TriageCard): string {
     for (const m of r.measures) out.push(`  · ${m}`);
   }
   if (card.notifications.length) out.push('报告时限：');
-  for (const x of card.notifications) out.push(`  ${x.withinMinutes}分钟内（${x.dueAt}前）${x.who ?? ''} → ${x.to ?? ''} ${cite(x.basis)}`);
+  for (const x of card.notifications) out.push(`  ${x.withinMinutes}分钟内（${formatLocalTime(x.dueAt, timeZone)}前）${x.who ?? ''} → ${x.to ?? ''} ${cite(x.basis)}`);
   if (card.contacts.length) out.push('联系电话：');
   for (const c of card.contacts) out.push(`  ${c.unit}：${c.phone}`);
   if (card.undecided.length) out.push('尚未确定：');
@@ -45,7 +46,7 @@ export function registerTriageCommand(program: Command, ctx: CliContext): void {
       const services = await ctx.openServices(config);
       try {
         const card = buildTriageCard({ kb: services.kb, timeZone: config.timeZone }, { text: report, time: opts.time });
-        ctx.out.write(opts.json ? `${JSON.stringify(card)}\n` : formatCard(card));
+        ctx.out.write(opts.json ? `${JSON.stringify(card)}\n` : formatCard(card, config.timeZone));
       } finally {
         await services.close();
       }

@@ -24,6 +24,8 @@ export interface ParsedDocument {
   propertiesTitle?: string;
   /** True when the text came from OCR rather than a text layer. */
   ocr?: boolean;
+  /** Set when only pages 1..pagesDone were read (OCR_MAX_PAGES). */
+  partial?: { pagesDone: number; pageCount: number };
 }
 
 /** Admin-editable document metadata (also the shape of a `<file>.meta.json` sidecar). */
@@ -60,6 +62,8 @@ export interface SourceDoc extends DocMetadata {
   error?: DocError;
   chunkCount: number;
   pageCount?: number;
+  /** Indexed, but with a caveat a person should see, e.g. only pages 1–200 of a 2,000-page scan were read by OCR. */
+  notice?: string;
   /** Stored copy of the original file, relative to the knowledge folder. */
   storedFile?: string;
 }

@@ -57,24 +57,63 @@ function startsWith(bytes: Buffer, magic: Buffer): boolean {
   return bytes.length >= magic.length && bytes.subarray(0, magic.length).equals(magic);
 }
 
-/** UTF-16 text without BOM: ASCII/CJK-punctuation-heavy text has NUL at one parity and rarely at the other. */
+/**
+ * UTF-16 text without BOM: the code units must read as ordinary Chinese/ASCII text. With NULs (ASCII, newlines,
+ * 一) the parity with more NULs gives the byte order to try first; without any, exactly one order must read well.
+ */
 function guessBomlessUtf16(window: Buffer): 'utf-16le' | 'utf-16be' | undefined {
   const pairs = Math.floor(window.length / 2);
   if (pairs < 2) return undefined;
+  const even = window.subarray(0, pairs * 2);
   let evenNul = 0;
   let oddNul = 0;
-  for (let i = 0; i + 1 < window.length; i += 2) {
-    if (window[i] === 0) evenNul++;
-    if (window[i + 1] === 0) oddNul++;
+  for (let i = 0; i + 1 < even.length; i += 2) {
+    if (even[i] === 0) evenNul++;
+    if (even[i + 1] === 0) oddNul++;
   }
-  // Chinese UTF-16 has few NULs (only ASCII code units), so the signal is the asymmetry, not the count.
-  const looksLe = oddNul >= pairs * 0.05 && evenNul <= oddNul * 0.05;
-  const looksBe = evenNul >= pairs * 0.05 && oddNul <= evenNul * 0.05;
-  const encoding = looksLe ? 'utf-16le' : looksBe ? 'utf-16be' : undefined;
-  if (!encoding) return undefined;
-  return controlCharRatio(decodeUtf16(window.subarray(0, pairs * 2), encoding)) <= MAX_CONTROL_BYTE_RATIO
-    ? encoding
-    : undefined;
+  if (evenNul + oddNul > 0) {
+    // ASCII puts NULs at one parity; CJK such as 一 (U+4E00) puts a few at the other, so compare, then read.
+    const first = oddNul >= evenNul ? 'utf-16le' : 'utf-16be';
+    const second = first === 'utf-16le' ? 'utf-16be' : 'utf-16le';
+    for (const encoding of [first, second] as const) {
+      if (plausibleTextRatio(decodeUtf16(even, encoding)) >= MIN_PLAUSIBLE_UTF16_RATIO) return encoding;
+    }
+    return undefined;
+  }
+  if (isValidUtf8(window)) return undefined;
+  const le = plausibleTextRatio(decodeUtf16(even, 'utf-16le'));
+  const be = plausibleTextRatio(decodeUtf16(even, 'utf-16be'));
+  if (le >= MIN_PLAUSIBLE_UTF16_RATIO && be < MAX_OTHER_ORDER_RATIO) return 'utf-16le';
+  if (be >= MIN_PLAUSIBLE_UTF16_RATIO && le < MAX_OTHER_ORDER_RATIO) return 'utf-16be';
+  return undefined;
+}
+
+/** Share of code units that must be ordinary text for a UTF-16 guess; GBK or UTF-8 read as UTF-16 is Hangul/PUA. */
+const MIN_PLAUSIBLE_UTF16_RATIO = 0.9;
+const MAX_OTHER_ORDER_RATIO = 0.5;
+
+/** Share of UTF-16 code units in ranges Chinese documents use: ASCII, CJK, CJK/fullwidth punctuation, symbols. */
+function plausibleTextRatio(text: string): number {
+  if (text.length === 0) return 0;
+  let ok = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (
+      c === 0x09 || c === 0x0a || c === 0x0d ||
+      (c >= 0x20 && c <= 0x7e) ||
+      (c >= 0xa0 && c <= 0xff) ||
+      (c >= 0x2000 && c <= 0x27bf) ||
+      (c >= 0x3000 && c <= 0x30ff) ||
+      (c >= 0x3400 && c <= 0x4dbf) ||
+      (c >= 0x4e00 && c <= 0x9fff) ||
+      (c >= 0xf900 && c <= 0xfaff) ||
+      (c >= 0xfe30 && c <= 0xfe4f) ||
+      (c >= 0xff00 && c <= 0xffef)
+    ) {
+      ok++;
+    }
+  }
+  return ok / text.length;
 }
 
 function decodeUtf16(bytes: Buffer, encoding: 'utf-16le' | 'utf-16be'): string {
@@ -82,16 +121,6 @@ function decodeUtf16(bytes: Buffer, encoding: 'utf-16le' | 'utf-16be'): string {
   const swapped = Buffer.from(bytes);
   swapped.swap16();
   return swapped.toString('utf16le');
-}
-
-function controlCharRatio(text: string): number {
-  if (text.length === 0) return 0;
-  let control = 0;
-  for (const ch of text) {
-    const c = ch.codePointAt(0) ?? 0;
-    if (isControl(c) || c === 0xfffd) control++;
-  }
-  return control / text.length;
 }
 
 function controlByteRatio(window: Buffer): number {

@@ -3,7 +3,8 @@
  * dates, issuer. Works on the normalised blocks of any format; a `<file>.meta.json` sidecar overrides every field.
  */
 import path from 'node:path';
-import type { Block, DocMetadata, DocType } from '../core/types.js';
+import { AppError } from '../core/errors.js';
+import { DOC_TYPES, type Block, type DocMetadata, type DocType } from '../core/types.js';
 import { parseChineseNumber } from '../core/chinese-text.js';
 import { cleanLine, matchArticleStart, matchHeadingLine, matchLegalHeading } from './structure.js';
 
@@ -262,8 +263,60 @@ function toIsoDate(y: string, m: string, d: string): string | undefined {
   const month = parseChineseNumber(m);
   const day = parseChineseNumber(d);
   if (year === undefined || month === undefined || day === undefined) return undefined;
-  if (year < 1900 || year > 2100 || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
-  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  if (year < 1900 || year > 2100) return undefined;
+  const iso = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  return isCalendarDate(iso) ? iso : undefined;
+}
+
+/**
+ * True for a YYYY-MM-DD string naming a day that exists (2024-02-29 yes, 2025-02-29 and 2025-13-99 no).
+ * Shared with the server's upload metadata validation.
+ */
+export function isCalendarDate(iso: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/u.exec(iso);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (month < 1 || month > 12 || day < 1) return false;
+  // Day 0 of the next month is the last day of this one; UTC avoids time-zone shifts.
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * Checks a `<file>.meta.json` sidecar: known fields only, strings, a known document type, real calendar dates.
+ * @throws AppError INVALID_REQUEST naming the file, the field and the expected form.
+ */
+export function validateSidecar(value: unknown, sidecarName: string): Partial<DocMetadata> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new AppError('INVALID_REQUEST', `元数据文件 ${sidecarName} 须为 JSON 对象，例如 {"title": "…", "issuedDate": "2024-06-01"}。`);
+  }
+  const out: Partial<DocMetadata> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (v === undefined || v === null || v === '') continue;
+    const bad = (expected: string) =>
+      new AppError('INVALID_REQUEST', `元数据文件 ${sidecarName} 中 ${key} 的值 ${JSON.stringify(v)} 无效：${expected}。请修正后重新导入。`);
+    switch (key) {
+      case 'title':
+      case 'issuer':
+        if (typeof v !== 'string' || v.trim() === '') throw bad('须为文字');
+        out[key] = v.trim();
+        break;
+      case 'docType':
+        if (!DOC_TYPES.includes(v as DocType)) throw bad(`只能是 ${DOC_TYPES.join('、')}`);
+        out.docType = v as DocType;
+        break;
+      case 'issuedDate':
+      case 'effectiveDate':
+        if (typeof v !== 'string' || !isCalendarDate(v)) throw bad('须为真实存在的日期，格式 YYYY-MM-DD（如 2024-06-01）');
+        out[key] = v;
+        break;
+      default:
+        throw new AppError(
+          'INVALID_REQUEST',
+          `元数据文件 ${sidecarName} 中有未知字段 ${key}；可用字段：title、docType、issuedDate、effectiveDate、issuer。`,
+        );
+    }
+  }
+  return out;
 }
 
 function max(a: string | undefined, b: string): string {

@@ -10,15 +10,19 @@ import type { Chunk, DocMetadata, SourceDoc } from '../core/types.js';
 import { embeddingText } from '../index/embedding-text.js';
 import { sha256Hex } from '../core/durable-files.js';
 import type { KnowledgeBase } from '../index/knowledge-base.js';
-import { chunkDocument } from './chunker.js';
-import { extractMetadata } from './metadata.js';
-import { normalizeBlocks } from './normalize.js';
-import { parseFile } from './parsers/registry.js';
+import { DEFAULT_INGEST_LIMITS, limitExceeded, type IngestLimits } from './limits.js';
+import { validateSidecar } from './metadata.js';
+import { extensionOf } from './parsers/registry.js';
+import { checkTextSize } from './parsers/text-parser.js';
+import { createPreparePool, type PreparePool } from './prepare-pool.js';
+import { prepareDocument } from './prepare.js';
 import type { IngestFileOutcome, IngestInput, IngestProgress, IngestReport } from './types.js';
 
 export interface IngestDeps {
   kb: KnowledgeBase;
   ocr: 'auto' | 'off';
+  /** Expansion bounds (config.ingest); DEFAULT_INGEST_LIMITS when not given. */
+  limits?: IngestLimits;
 }
 
 export interface IngestOptions {
@@ -31,7 +35,13 @@ export interface IngestOptions {
 }
 
 const SIDECAR_SUFFIX = '.meta.json';
-const EMBED_BATCH = 256;
+/** Below these sizes a file parses in well under 100 ms on the main thread. */
+const WORKER_MIN_BYTES = 256 * 1024;
+const WORKER_MIN_DOCX_BYTES = 16 * 1024;
+/** Formats whose size bounds their character count (TextParser, MarkdownParser, HtmlParser). */
+const TEXT_EXTENSIONS = new Set(['txt', 'text', 'md', 'markdown', 'html', 'htm']);
+/** Small enough that one batch of the builtin embedder (~1 ms a passage) never holds the event loop long. */
+const EMBED_BATCH = 64;
 /** Commit at least this often during a long batch so a crash loses little work. */
 const COMMIT_EVERY_FILES = 400;
 
@@ -77,11 +87,13 @@ async function readSidecar(file: string): Promise<Partial<DocMetadata> | undefin
   } catch {
     return undefined;
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as Partial<DocMetadata>;
+    value = JSON.parse(text);
   } catch (e) {
     throw new AppError('INVALID_REQUEST', `元数据文件 ${path.basename(file)}${SIDECAR_SUFFIX} 不是有效的 JSON`, { cause: e });
   }
+  return validateSidecar(value, path.basename(file) + SIDECAR_SUFFIX);
 }
 
 /** Stable document id for a source: the same file re-ingested keeps its id. */
@@ -91,11 +103,20 @@ export function documentIdFor(sourceKey: string): string {
 
 /** Ingests every input, reports each outcome, commits the knowledge base. */
 export async function ingestInputs(deps: IngestDeps, inputs: IngestInput[], options: IngestOptions = {}): Promise<IngestReport> {
+  let workers: PreparePool | undefined;
+  try {
+    return await ingestBatch(deps, inputs, options, () => (workers ??= createPreparePool()));
+  } finally {
+    await workers?.close();
+  }
+}
+
+async function ingestBatch(deps: IngestDeps, inputs: IngestInput[], options: IngestOptions, pool: () => PreparePool): Promise<IngestReport> {
   const started = Date.now();
   const outcomes: IngestFileOutcome[] = [];
   let chunks = 0;
   let pendingCommit = 0;
-  const progress = (phase: IngestProgress['phase'], outcome?: IngestFileOutcome, file?: string) =>
+  const progress = (phase: IngestProgress['phase'], outcome?: IngestFileOutcome, file?: string, ocrPages?: IngestProgress['ocrPages']) =>
     options.onProgress?.({
       phase,
       filesDone: outcomes.length,
@@ -104,12 +125,14 @@ export async function ingestInputs(deps: IngestDeps, inputs: IngestInput[], opti
       elapsedMs: Date.now() - started,
       file: file ?? outcome?.file,
       outcome,
+      ...(ocrPages ? { ocrPages } : {}),
     });
 
   for (const input of inputs) {
     if (options.signal?.aborted) break;
     progress('start', undefined, input.fileName);
-    const outcome = await ingestOne(deps, input, options.force ?? false);
+    const onOcrPage = (done: number, total: number) => progress('start', undefined, input.fileName, { done, total });
+    const outcome = await ingestOne(deps, input, options.force ?? false, pool, options.signal, onOcrPage);
     outcomes.push(outcome);
     chunks += outcome.chunks ?? 0;
     if (outcome.status !== 'unchanged') pendingCommit++;
@@ -143,14 +166,32 @@ export async function ingestInputs(deps: IngestDeps, inputs: IngestInput[], opti
   return report;
 }
 
-async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): Promise<IngestFileOutcome> {
+/**
+ * Large files are prepared on the worker thread; small ones inline, where the worker's start-up (≈1 s) would
+ * cost more than the parse. A DOCX is small only when tiny: it can inflate ~300× before mammoth reads it.
+ */
+function runsInWorker(fileName: string, bytes: Buffer): boolean {
+  const min = extensionOf(fileName) === 'docx' ? WORKER_MIN_DOCX_BYTES : WORKER_MIN_BYTES;
+  return bytes.length >= min;
+}
+
+async function ingestOne(
+  deps: IngestDeps,
+  input: IngestInput,
+  force: boolean,
+  pool: () => PreparePool,
+  signal?: AbortSignal,
+  onOcrPage?: (done: number, total: number) => void,
+): Promise<IngestFileOutcome> {
   const { kb } = deps;
+  const limits = deps.limits ?? DEFAULT_INGEST_LIMITS;
   const existing = kb.findBySourceKey(input.sourceKey);
   const docId = existing?.id ?? documentIdFor(input.sourceKey);
   let bytes: Buffer;
   try {
-    bytes = input.bytes ?? (await readFile(input.path ?? input.sourceKey));
+    bytes = input.bytes ?? (await readBoundedFile(input.path ?? input.sourceKey, input.fileName, limits));
   } catch (e) {
+    if (e instanceof AppError) return { file: input.fileName, status: 'failed', docId: existing?.id, error: e.toJSON() };
     const error = new AppError('FILE_NOT_FOUND', `无法读取文件 ${input.fileName}：文件不存在或没有读取权限`, { cause: e });
     return { file: input.fileName, status: 'failed', docId: existing?.id, error: error.toJSON() };
   }
@@ -170,18 +211,12 @@ async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): 
     ingestedAt: new Date().toISOString(),
   };
   try {
-    const parsed = await parseFile(bytes, { fileName: input.fileName, ocr: deps.ocr });
-    const blocks = normalizeBlocks(parsed.blocks, parsed.pageCount);
-    const metadata = extractMetadata({
-      fileName: input.fileName,
-      blocks,
-      propertiesTitle: parsed.propertiesTitle,
-      sidecar: input.metadata,
-    });
-    const { chunks: drafts } = chunkDocument(blocks);
-    if (drafts.length === 0) {
-      throw new AppError('NO_EXTRACTABLE_TEXT', `文件 ${input.fileName} 中没有可提取的文字内容`);
-    }
+    // A text file too big for the bounds is refused here, without starting the worker for it.
+    if (TEXT_EXTENSIONS.has(extensionOf(input.fileName))) checkTextSize(bytes.length, input.fileName, limits);
+    const prepareInput = { fileName: input.fileName, ocr: deps.ocr, limits, sidecar: input.metadata };
+    const { metadata, drafts, pageCount, partial } = runsInWorker(input.fileName, bytes)
+      ? await pool().prepare(bytes, prepareInput, signal, onOcrPage)
+      : await prepareDocument(bytes, prepareInput, signal, onOcrPage);
     const chunks: Chunk[] = drafts.map((d, ordinal) => ({
       ...d,
       id: `${docId}#${ordinal}`,
@@ -191,20 +226,24 @@ async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): 
     }));
     const vectors = await embedChunks(kb, metadata.title, chunks);
     const storedFile = await kb.storeOriginal(docId, input.fileName, bytes);
+    const notice = partial ? partialOcrNotice(partial) : undefined;
     const doc: SourceDoc = {
       ...base,
       ...metadata,
       status: 'indexed',
       chunkCount: chunks.length,
-      pageCount: parsed.pageCount,
+      pageCount,
       storedFile,
+      ...(notice ? { notice } : {}),
     };
     kb.putDocument(doc, chunks, vectors);
-    return { file: input.fileName, status: existing ? 'replaced' : 'added', docId, chunks: chunks.length };
+    return { file: input.fileName, status: existing ? 'replaced' : 'added', docId, chunks: chunks.length, ...(notice ? { notice } : {}) };
   } catch (e) {
     const error = toAppError(e);
     if (error.code === 'INTERNAL') error.message = `处理文件 ${input.fileName} 时出错：${describeCause(e)}`;
     const status = error.code === 'NEEDS_OCR' ? 'needs_ocr' : 'failed';
+    // Stopped by shutdown: nothing is wrong with the file, so nothing is recorded against it.
+    if (signal?.aborted) return { file: input.fileName, status, docId, error: error.toJSON() };
     // A file that breaks on re-ingest must not take its previously indexed version down with it.
     if (!existing || existing.status !== 'indexed') {
       kb.putFailedDocument({
@@ -220,13 +259,32 @@ async function ingestOne(deps: IngestDeps, input: IngestInput, force: boolean): 
   }
 }
 
+/**
+ * Reads a file after checking its size, so a 200 MB file is refused with a message instead of exhausting the heap.
+ * @throws AppError LIMIT_EXCEEDED; fs errors as they come
+ */
+async function readBoundedFile(file: string, fileName: string, limits: IngestLimits): Promise<Buffer> {
+  const { size } = await stat(file);
+  if (size > limits.maxFileBytes) throw limitExceeded(fileName, 'maxFileBytes', limits, size);
+  return readFile(file);
+}
+
 async function embedChunks(kb: KnowledgeBase, title: string, chunks: Chunk[]): Promise<number[][]> {
   const vectors: number[][] = [];
   for (let i = 0; i < chunks.length; i += EMBED_BATCH) {
+    // The builtin embedder is synchronous CPU work: let queued searches run between batches.
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const batch = chunks.slice(i, i + EMBED_BATCH).map((c) => embeddingText(title, c));
     vectors.push(...(await kb.embedder.embedDocuments(batch)));
   }
   return vectors;
+}
+
+function partialOcrNotice(p: { pagesDone: number; pageCount: number }): string {
+  return (
+    `部分导入：扫描件共 ${p.pageCount} 页，只识别了第 1–${p.pagesDone} 页（OCR 页数上限 OCR_MAX_PAGES=${p.pagesDone}），` +
+    `第 ${p.pagesDone + 1}–${p.pageCount} 页未导入、检索不到。需要全部内容时请拆分文件或调大 OCR_MAX_PAGES 后重新导入。`
+  );
 }
 
 function sameMetadata(doc: SourceDoc, meta: Partial<DocMetadata>): boolean {

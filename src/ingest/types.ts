@@ -10,6 +10,8 @@ export interface IngestProgress {
   file?: string;
   phase: 'start' | 'file-done' | 'committing' | 'done';
   outcome?: IngestFileOutcome;
+  /** While `file` is being read by OCR: pages recognised so far of the pages it has. */
+  ocrPages?: { done: number; total: number };
 }
 
 export interface IngestFileOutcome {
@@ -18,6 +20,8 @@ export interface IngestFileOutcome {
   docId?: string;
   chunks?: number;
   error?: DocError;
+  /** A caveat on an indexed document (e.g. partial OCR), as SourceDoc.notice. */
+  notice?: string;
 }
 
 export interface IngestReport {

@@ -5,6 +5,7 @@
 import { toHalfWidth } from '../core/chinese-text.js';
 import type { Chunk, Hit, SourceDoc } from '../core/types.js';
 import type { ChunkRef, KnowledgeReader, KnowledgeSearch } from '../index/knowledge-base.js';
+import type { QuestionSearch } from '../index/question-store.js';
 import { bigramSet, jaccard, tokenizeQuery } from '../core/chinese-tokenizer.js';
 import { answerTypesOf, decideBasis } from './basis.js';
 import { labelMatches, matchDocuments, parseArticleRef, type ArticleRef } from './article-ref.js';
@@ -23,6 +24,8 @@ export interface RetrieverDeps {
   synonymFiles?: string[];
   synonyms?: SynonymTable;
   tuning?: Partial<RetrievalTuning>;
+  /** Questions attached to passages (confirmed by users, or written by a model at ingest): a channel of its own. */
+  questions?: QuestionSearch;
 }
 
 /** Fusion weights, measured on ../shared/eval/dev.jsonl (see bench/eval-dev.json). */
@@ -38,6 +41,8 @@ export interface RetrievalTuning {
   coverageWeight: number;
   /** How many of the best fused candidates are re-ordered by coverage. */
   coverageRerankDepth: number;
+  /** RRF weight of the attached-questions channel. */
+  questionWeight: number;
 }
 
 export const DEFAULT_TUNING: RetrievalTuning = {
@@ -49,6 +54,7 @@ export const DEFAULT_TUNING: RetrievalTuning = {
   purposeWeight: 0.5,
   coverageWeight: 0.5,
   coverageRerankDepth: 40,
+  questionWeight: 1,
 };
 /** The chunker's label for the title and adoption lines before the first article (src/ingest/chunker.ts). */
 const PREAMBLE_LABEL = '题注';
@@ -112,6 +118,13 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         e.similarity = r.similarity;
       });
 
+      const asked = deps.questions && analysis.terms.length ? deps.questions.searchQuestions(analysis.terms, tuning.candidatesPerIndex) : [];
+      asked.forEach((r, rank) => {
+        const chunk = kb.getChunk(r.chunkId);
+        const doc = chunk && kb.getDocument(chunk.docId);
+        if (chunk && doc) entry({ chunk, doc }).fused += tuning.questionWeight / (tuning.rrfK + rank + 1);
+      });
+
       const { matched, missing } = named;
       const namedDocs = new Set(matched);
       if (namedDocs.size) {
@@ -133,8 +146,17 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       const termIdf = queryTermIdf(kb, analysis);
       // Another wording of the question (the model's legal rewrite) may state what the passage covers.
       const alternativeIdf = termIdfOf(kb, analysis.alternativeTerms ?? []);
-      const scoreOf = (doc: SourceDoc, chunk: Chunk, similarity: number) =>
-        Math.max(absoluteScore(termIdf, doc, chunk, similarity), alternativeIdf.size ? absoluteScore(alternativeIdf, doc, chunk, similarity) : 0);
+      const ownTerms = analysis.terms.filter((t) => t.weight >= 1).map((t) => t.term.toLowerCase());
+      const scoreOf = (doc: SourceDoc, chunk: Chunk, similarity: number) => {
+        const asked = deps.questions?.questionText(chunk.id) ?? '';
+        return Math.max(
+          absoluteScore(termIdf, doc, chunk, similarity, asked),
+          alternativeIdf.size ? absoluteScore(alternativeIdf, doc, chunk, similarity, asked) : 0,
+          // A question confirmed for this passage that shares most of the query's words is evidence of its own,
+          // even when those words (罐子, 白烟) never occur in the documents.
+          asked ? round(0.8 * shareIn(ownTerms, asked.toLowerCase())) : 0,
+        );
+      };
       ranked = rerankByCoverage(ranked, tuning, (e) => scoreOf(e.ref.doc, e.ref.chunk, e.similarity));
       for (const e of ranked) {
         if (hits.length >= k) break;
@@ -253,8 +275,8 @@ function vectorQueryText(analysis: QueryAnalysis): string {
  * terms the corpus knows) that the passage contains, blended with vector similarity. Rank-based fusion
  * cannot say "nothing relevant"; this can.
  */
-function absoluteScore(termIdf: Map<string, number>, doc: SourceDoc, chunk: Chunk, similarity: number): number {
-  const haystack = `${doc.title}\n${chunk.headingPath.join('\n')}\n${chunk.text}`.toLowerCase();
+function absoluteScore(termIdf: Map<string, number>, doc: SourceDoc, chunk: Chunk, similarity: number, attachedQuestions = ''): number {
+  const haystack = `${doc.title}\n${chunk.headingPath.join('\n')}\n${chunk.text}\n${attachedQuestions}`.toLowerCase();
   let total = 0;
   let covered = 0;
   for (const [term, idf] of termIdf) {
@@ -280,6 +302,11 @@ function termIdfOf(kb: RetrievalSource, terms: string[]): Map<string, number> {
     out.set(term.toLowerCase(), Math.log(1 + (n - df + 0.5) / (df + 0.5)));
   }
   return out;
+}
+
+/** Share of `terms` that occur in `text`. */
+function shareIn(terms: string[], text: string): number {
+  return terms.length ? terms.filter((t) => text.includes(t)).length / terms.length : 0;
 }
 
 function round(x: number): number {

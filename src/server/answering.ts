@@ -100,6 +100,11 @@ export async function runAnswer(
           mode: result.mode,
           citations: result.citations,
           at: new Date().toISOString(),
+          basis: result.basis,
+          ...(result.basisNote ? { basisNote: result.basisNote } : {}),
+          ...(result.query ? { query: result.query } : {}),
+          ...(result.rewrittenBy ? { rewrittenBy: result.rewrittenBy } : {}),
+          ...(result.modeReason ? { modeReason: result.modeReason } : {}),
         })
       : undefined,
     ctx.audit.record('ask', user.username, {

@@ -20,9 +20,11 @@ import { adminRoutes } from './http/admin-routes.js';
 import { requireSession } from './http/auth-middleware.js';
 import { authRoutes } from './http/auth-routes.js';
 import { documentRoutes } from './http/document-routes.js';
+import { feedbackRoutes } from './http/feedback-routes.js';
 import { errorHandler } from './http/errors.js';
 import { isSameOriginRequest, rejectCrossOrigin } from './http/origin-check.js';
 import { queryRoutes } from './http/query-routes.js';
+import { questionRoutes } from './http/question-routes.js';
 import { triageRoutes } from './http/triage-routes.js';
 import { trainingRoutes } from './http/training-routes.js';
 import { versionsRoutes } from './http/versions-routes.js';
@@ -89,6 +91,7 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
     jobs: new IngestJobs({
       kb: services.kb,
       ocr: config.ocr,
+      limits: config.ingest,
       audit,
       emit: (event) => {
         if (io) emitToAdmins(io, { users }, 'ingest:progress', event);
@@ -121,8 +124,11 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   api.use(authRoutes(ctx));
   api.use(requireSession(ctx));
   api.use(queryRoutes(ctx));
+  // Before adminRoutes, whose router.use(requireRole('admin')) refuses every request that reaches it.
+  api.use(feedbackRoutes(ctx));
   api.use(triageRoutes(ctx));
   api.use(trainingRoutes(ctx));
+  api.use(questionRoutes(ctx));
   api.use(versionsRoutes(ctx));
   api.use(documentRoutes(ctx));
   api.use(adminRoutes(ctx));

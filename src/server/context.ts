@@ -9,7 +9,7 @@ import type { HealthInfo, SessionUser } from './events.js';
 import type { IngestJobs } from './ingest-jobs.js';
 
 /** The parts of `Services` (src/main.ts) the server uses. */
-export type ServerServices = Pick<Services, 'config' | 'kb' | 'retriever' | 'llmStatus' | 'answerDeps'>;
+export type ServerServices = Pick<Services, 'config' | 'kb' | 'retriever' | 'questions' | 'llmStatus' | 'answerDeps'>;
 
 export interface ServerContext {
   services: ServerServices;
@@ -36,7 +36,7 @@ export function resolveSession(
   const session = ctx.sessions.verify(cookieValue);
   if (!session) return undefined;
   const record = ctx.users.get(session.u);
-  if (!record) return undefined;
+  if (!record || record.disabled) return undefined;
   if (session.iat < Date.parse(record.passwordChangedAt)) return undefined;
   return { user: { username: record.username, role: record.role }, session };
 }

@@ -1,6 +1,6 @@
 /**
  * Conversations per user, on disk in `<dataDir>/conversations/<user>.jsonl` (append-only lines
- * `{type:'turn'|'feedback'|'delete', ...}`), with the recently used users' conversations cached in memory
+ * `{type:'turn'|'feedback'|'delete'|'rename', ...}`), with the recently used users' conversations cached in memory
  * (least recently used dropped past a budget of turns, replayed from disk when needed again).
  */
 import { readFile } from 'node:fs/promises';
@@ -18,7 +18,8 @@ export const DEFAULT_CACHED_TURNS = 5000;
 type Line =
   | { type: 'turn'; conversationId: string; turn: ConversationTurnRecord }
   | { type: 'feedback'; requestId: string; rating: 'up' | 'down'; comment?: string }
-  | { type: 'delete'; conversationId: string };
+  | { type: 'delete'; conversationId: string }
+  | { type: 'rename'; conversationId: string; title: string };
 
 interface Conversation {
   id: string;
@@ -63,7 +64,8 @@ export class ConversationStore {
     return conv.messages
       .filter((m) => m.answer.trim() !== '')
       .slice(-HISTORY_TURNS)
-      .map((m) => ({ question: m.question, answer: m.answer }));
+      // The query a turn was searched with carries its topic into the next follow-up (那较大事故呢？).
+      .map((m) => ({ question: m.question, answer: m.answer, ...(m.query ? { query: m.query } : {}) }));
   }
 
   async addTurn(user: string, conversationId: string, turn: ConversationTurnRecord): Promise<void> {
@@ -88,6 +90,16 @@ export class ConversationStore {
       if (turn) return turn;
     }
     return undefined;
+  }
+
+  /** @returns the renamed conversation's summary, or undefined when the user has none with this id. */
+  async rename(user: string, conversationId: string, title: string): Promise<ConversationSummary | undefined> {
+    const convs = await this.load(user);
+    const line: Line = { type: 'rename', conversationId, title };
+    if (!apply(convs, line)) return undefined;
+    await this.append(user, line);
+    const conv = convs.get(conversationId);
+    return conv ? summarize(conv) : undefined;
   }
 
   async remove(user: string, conversationId: string): Promise<boolean> {
@@ -203,6 +215,12 @@ function apply(convs: Map<string, Conversation>, line: Line): boolean {
       return false;
     case 'delete':
       return convs.delete(line.conversationId);
+    case 'rename': {
+      const conv = convs.get(line.conversationId);
+      if (!conv) return false;
+      conv.title = line.title;
+      return true;
+    }
   }
 }
 

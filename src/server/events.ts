@@ -160,6 +160,12 @@ export interface ConversationTurnRecord {
   at: string;
   stopped?: boolean;
   feedback?: { rating: 'up' | 'down'; comment?: string };
+  /** As in AnswerResult; absent on turns recorded before they were kept. */
+  basis?: AnswerResult['basis'];
+  basisNote?: string;
+  query?: string;
+  rewrittenBy?: AnswerResult['rewrittenBy'];
+  modeReason?: string;
 }
 
 export interface ConversationDetail extends ConversationSummary {
@@ -178,6 +184,96 @@ export interface UserInfo {
   username: string;
   role: Role;
   createdAt: string;
+  /** A disabled account cannot log in; its sessions ended when it was disabled. */
+  disabled?: boolean;
+}
+
+/** POST /api/me/password: the signed-in user changes his own password. */
+export interface PasswordChangeRequest {
+  currentPassword: string;
+  newPassword: string;
+}
+
+/** Audit actions in words (unknown actions are shown as they are stored). */
+export const AUDIT_ACTION_LABELS: Record<string, string> = {
+  login: '登录',
+  login_failed: '登录失败',
+  logout: '退出登录',
+  ask: '提问',
+  feedback: '反馈',
+  upload: '上传文档',
+  replace: '替换文档',
+  delete: '删除文档',
+  metadata: '修改元数据',
+  reindex: '重建索引',
+  reimport: '重新导入',
+  ingest_done: '导入完成',
+  ingest_failed: '导入失败',
+  user_add: '新增用户',
+  user_remove: '删除用户',
+  user_passwd: '重置密码',
+  user_role: '修改角色',
+  user_disable: '停用账号',
+  user_enable: '启用账号',
+  password_change: '修改本人密码',
+};
+
+const JOB_KIND_LABELS: Record<string, string> = { upload: '上传', replace: '替换', reimport: '重新导入', reindex: '重新导入', metadata: '修改元数据' };
+const OUTCOME_STATUS_LABELS: Record<string, string> = { added: '已索引', replaced: '已更新', unchanged: '未变化', needs_ocr: '需OCR', failed: '失败', removed: '已删除' };
+
+/** Labels of the fields audit entries carry, for the log view and the CSV export. */
+export const AUDIT_FIELD_LABELS: Record<string, string> = {
+  ip: '地址',
+  target: '对象',
+  role: '角色',
+  title: '标题',
+  source: '文件',
+  docId: '文档',
+  jobId: '任务',
+  documents: '文档数',
+  skipped: '跳过',
+  files: '文件',
+  reason: '原因',
+  question: '问题',
+  rating: '评价',
+  error: '错误',
+  chunks: '段落',
+  kind: '类型',
+  outcomes: '结果',
+  rejected: '已拒绝',
+  accepted: '已接收',
+  message: '说明',
+  resumed: '重启后继续',
+  passwordChanged: '已改密码',
+  disabled: '已停用',
+};
+
+/** One audit entry's details as `标签：值` pairs, the same in the UI and the CSV export. */
+export function describeAuditFields(entry: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(entry)) {
+    if (k === 'at' || k === 'action' || k === 'user' || v === undefined || v === null || v === '') continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    let value: string;
+    if (k === 'role' && typeof v === 'string' && v in ROLE_LABELS) value = ROLE_LABELS[v as Role];
+    else if (k === 'kind' && typeof v === 'string') value = JOB_KIND_LABELS[v] ?? v;
+    else if (Array.isArray(v) && v.every((o) => typeof o === 'object' && o !== null && 'file' in o)) {
+      value = v
+        .map((o: { file?: unknown; status?: unknown; error?: unknown }) => {
+          const status = o.status === undefined ? '' : (OUTCOME_STATUS_LABELS[String(o.status)] ?? String(o.status));
+          const why = typeof o.error === 'string' ? o.error : '';
+          const note = [status, why].filter(Boolean).join('，');
+          return note ? `${String(o.file)}（${note}）` : String(o.file);
+        })
+        .join('、');
+    }
+    else if (typeof v === 'boolean') value = v ? '是' : '否';
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) value = v.join('、');
+    else if (typeof v === 'object') value = JSON.stringify(v);
+    else value = String(v);
+    parts.push(`${AUDIT_FIELD_LABELS[k] ?? k}：${value}`);
+  }
+  return parts.join('；');
 }
 
 // 事件速判 (POST /api/triage → TriageCard; GET /api/triage/criteria, admins → TriageCriteriaReport).
@@ -356,6 +452,33 @@ export interface QuizAttemptResult {
 
 /** GET /api/training/quizzes/:id/results (trainers, admins); `.csv` for the spreadsheet. */
 export type QuizResultsResponse = QuizResults;
+
+/** One rated answer as the admin's feedback review lists it (GET /api/feedback). */
+export interface FeedbackEntry {
+  id: string;
+  at: string;
+  user: string;
+  requestId: string;
+  rating: 'up' | 'down';
+  comment?: string;
+  question: string;
+  answer: string;
+  mode?: AnswerMode;
+  citations: Pick<Citation, 'n' | 'docId' | 'title' | 'locator' | 'page' | 'cited'>[];
+  handled: boolean;
+  handledBy?: string;
+  handledAt?: string;
+}
+
+/** PUT /api/feedback/:id */
+export interface FeedbackUpdate {
+  handled: boolean;
+}
+
+/** PUT /api/conversations/:id */
+export interface ConversationRename {
+  title: string;
+}
 
 // ---- Versions (issue 13): families, diffs, 新规速递 ----
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { AppError, toAppError } from '../core/errors.js';
 import type { KnowledgeBase } from '../index/knowledge-base.js';
 import { replaceFileAtomically } from '../core/durable-files.js';
+import type { IngestLimits } from '../ingest/limits.js';
 import { ingestInputs } from '../ingest/pipeline.js';
 import type { IngestFileOutcome, IngestInput, IngestProgress } from '../ingest/types.js';
 import type { AuditLog } from './audit.js';
@@ -23,6 +24,8 @@ export const JOURNAL_FILE = 'ingest-queue.json';
 export interface IngestJobsDeps {
   kb: KnowledgeBase;
   ocr: 'auto' | 'off';
+  /** Expansion bounds (config.ingest). */
+  limits?: IngestLimits;
   audit: AuditLog;
   emit: (event: IngestProgressEvent) => void;
   log: (line: string) => void;
@@ -139,7 +142,7 @@ export class IngestJobs {
     let keepForRestart = false;
     try {
       job.state = 'running';
-      const report = await ingestInputs({ kb: deps.kb, ocr: deps.ocr }, options.inputs, {
+      const report = await ingestInputs({ kb: deps.kb, ocr: deps.ocr, limits: deps.limits }, options.inputs, {
         force: options.force,
         signal: this.stop.signal,
         onProgress: (p) => {

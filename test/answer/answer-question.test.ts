@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerQuestion, collectAnswer, type AnswerDeps } from '../../src/answer/answer-question.js';
-import { EXTRACTIVE_HEADING } from '../../src/answer/extractive.js';
+import { ACTIONS_HEADING } from '../../src/answer/extractive.js';
 import { createLlmStatusMonitor } from '../../src/answer/llm-status.js';
 import type { AnswerEvent } from '../../src/answer/types.js';
 import { createOllamaChatModel } from '../../src/llm/ollama/ollama-chat-model.js';
@@ -87,6 +87,24 @@ describe('answering with the model', () => {
     expect(r.timings.firstTokenMs).not.toBeNull();
   });
 
+  it('renumbers the model\'s citations in order of first appearance as they stream, re-sending the sources to match', async () => {
+    server.scriptChat({ content: ['单位负责人应当报告[3', ']，并通知[2]', '、[3]。'], delayMs: 5 });
+    const evs = await events(deps(server.url), QUESTION);
+    const r = (evs.at(-1) as Extract<AnswerEvent, { type: 'done' }>).result;
+    expect(r.answer).toBe('单位负责人应当报告[1]，并通知[2]、[1]。');
+    const prompt = parsePrompt(server.chatRequests().at(-1)!.messages);
+    // [1] is what the model called 资料 3, [2] its 资料 2; the sources list reads [1] [2] [3] … with no gap.
+    expect(r.citations[0].title).toBe(prompt.sources[2].title);
+    expect(r.citations[0].text.trim()).toBe(prompt.sources[2].text);
+    expect(r.citations[1].text.trim()).toBe(prompt.sources[1].text);
+    expect(r.citations.map((c) => c.n)).toEqual(r.citations.map((_c, i) => i + 1));
+    expect(r.citations.filter((c) => c.cited).map((c) => c.n)).toEqual([1, 2]);
+    const lastSources = evs.filter((e) => e.type === 'sources').at(-1) as Extract<AnswerEvent, { type: 'sources' }>;
+    expect(lastSources.citations.map((c) => c.text)).toEqual(r.citations.map((c) => c.text));
+    const streamed = evs.filter((e) => e.type === 'answer').map((e) => (e as { delta: string }).delta).join('');
+    expect(streamed).toBe(r.answer);
+  });
+
   it('takes reasoning from message.thinking', async () => {
     server.scriptChat({ thinking: ['先看资料。'], content: ['监护人员应当在5分钟内报告[1]。'] });
     const r = await collectAnswer(deps(server.url), { question: QUESTION });
@@ -129,8 +147,13 @@ describe('falling back to extractive answers', () => {
 
   function expectUsefulExtractive(r: Awaited<ReturnType<typeof collectAnswer>>) {
     expect(r.mode).toBe('extractive');
-    expect(r.answer).toContain(EXTRACTIVE_HEADING);
+    expect(r.answer).toContain(`${ACTIONS_HEADING}\n- `);
+    expect(r.answer).not.toContain('离线检索模式');
+    expect(r.answer).not.toContain('Ollama');
     expect(r.answer).toContain('5分钟内');
+    const numbers = [...r.answer.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
+    const firstSeen = [...new Set(numbers)];
+    expect(firstSeen).toEqual(firstSeen.map((_n, i) => i + 1));
     expect(r.citations.some((c) => c.cited)).toBe(true);
     for (const n of r.answer.matchAll(/\[(\d+)\]/g)) expect(r.citations.map((c) => c.n)).toContain(Number(n[1]));
   }
@@ -141,7 +164,8 @@ describe('falling back to extractive answers', () => {
     const r = await collectAnswer(deps(url), { question });
     expectUsefulExtractive(r);
     expect(r.modeErrorCode).toBe('LLM_UNAVAILABLE');
-    expect(r.answer).toContain(`未检测到 Ollama 服务（${url}）`);
+    expect(r.modeReason).toContain(`未检测到 Ollama 服务（${url}）`);
+    expect(r.answer).not.toContain(url);
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
   });
 
@@ -149,7 +173,9 @@ describe('falling back to extractive answers', () => {
     const r = await collectAnswer(deps(server.url, { chatModel: 'deepseek-r1:70b' }), { question });
     expectUsefulExtractive(r);
     expect(r.modeErrorCode).toBe('MODEL_NOT_FOUND');
-    expect(r.answer).toContain('模型 deepseek-r1:70b 未安装，请运行 ollama pull deepseek-r1:70b');
+    expect(r.modeReason).toContain('模型 deepseek-r1:70b 未安装，请运行 ollama pull deepseek-r1:70b');
+    expect(r.answer).not.toContain('ollama pull');
+    expect(r.answer.startsWith(ACTIONS_HEADING)).toBe(true);
   });
 
   it('when the first token does not arrive within the timeout, closing the hung request', async () => {
@@ -174,7 +200,10 @@ describe('falling back to extractive answers', () => {
     expect(r.answer).toContain('模型回答中断');
     expect(r.answer).not.toContain('此外还应当');
     const modes = evs.filter((e) => e.type === 'sources').map((e) => (e as { mode: string }).mode);
-    expect(modes).toEqual(['llm', 'extractive']);
+    // The model's first citation re-sends the sources renumbered; the fallback announces the mode.
+    expect(modes[0]).toBe('llm');
+    expect(modes.at(-1)).toBe('extractive');
+    expect(new Set(modes)).toEqual(new Set(['llm', 'extractive']));
   });
 
   it('returns a directly requested article verbatim', async () => {

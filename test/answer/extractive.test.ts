@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXTRACTIVE_HEADING, articleText, buildExtractiveAnswer, splitUnits } from '../../src/answer/extractive.js';
+import { ACTIONS_HEADING, SUPPORT_HEADING, articleText, buildExtractiveAnswer, splitUnits } from '../../src/answer/extractive.js';
 import type { QueryAnalysis } from '../../src/retrieval/types.js';
 import { hitFromPlanSection, hitsFromArticles, makeDoc, makeHit, seedPath } from './source-hits.js';
 
@@ -11,7 +11,8 @@ function expectVerbatimLines(text: string, sources: { n: number; hit: { chunk: {
   const lines = text.split('\n').filter((l) => /\[\d+\]$/.test(l));
   expect(lines.length).toBeGreaterThan(0);
   for (const line of lines) {
-    const m = /^(.*)\[(\d+)\]$/.exec(line)!;
+    // 行动要点 lines are the same sentences as a list item with deadlines and parties in bold.
+    const m = /^(.*)\[(\d+)\]$/.exec(line.replace(/^- /, '').replace(/\*\*/g, ''))!;
     const src = sources.find((s) => s.n === Number(m[2]))!;
     expect(src, line).toBeDefined();
     expect(src.hit.chunk.text.replace(/\|/g, '｜'), line).toContain(m[1].trim().split('｜')[0]);
@@ -20,16 +21,16 @@ function expectVerbatimLines(text: string, sources: { n: number; hit: { chunk: {
 }
 
 describe('extractive answers', () => {
-  it('answers from the most relevant sentence of the top passages, each line cited, under the offline heading', async () => {
+  it('opens with 行动要点 taken from the most relevant sentences, then the supporting sentences, each line cited, with no system text', async () => {
     const sources = numbered(await hitsFromArticles(PROCEDURE, ['第七条', '第八条', '第九条']));
     const r = buildExtractiveAnswer({
       question: '发现作业人员晕倒后，监护人员多长时间内要报告作业负责人？',
       sources,
-      reason: '未检测到 Ollama 服务（http://127.0.0.1:11434）',
     });
-    expect(r.text.startsWith(EXTRACTIVE_HEADING)).toBe(true);
-    expect(r.text).toContain('离线检索模式（未连接模型）');
-    expect(r.text).toContain('原因：未检测到 Ollama 服务');
+    expect(r.text.startsWith(`${ACTIONS_HEADING}\n- `)).toBe(true);
+    expect(r.text).toContain(SUPPORT_HEADING);
+    expect(r.text).not.toContain('离线检索模式');
+    expect(r.text).not.toContain('Ollama');
     expect(r.text).toContain('监护人员应当立即呼救，并在5分钟内报告作业负责人');
     expect(r.cited.has(1)).toBe(true);
     expectVerbatimLines(r.text, sources);

@@ -21,6 +21,8 @@ describe('incident questions in the chat (no model)', () => {
     expect(r.answer).toContain('**Ⅳ级响应**');
     expect(r.answer).toMatch(/分钟内（\d+月\d+日 \d{2}:\d{2} 前）/);
     expect(r.answer.indexOf('行动要点')).toBeLessThan(r.answer.indexOf('[1]'));
+    // One 行动要点 block: the extracted obligations follow as 相关规定要点.
+    expect(r.answer).not.toContain('**行动要点**\n');
   });
 
   it('leaves questions that describe no incident alone', async () => {

@@ -121,7 +121,8 @@ describe('graceful shutdown of yingji serve', () => {
     // And it serves again from that state.
     const again = await startServe(data, { OLLAMA_BASE_URL: downUrl });
     try {
-      const res = await fetch(`${again.url}/api/health`);
+      // Anonymous health says only up/down; the index size is for signed-in users.
+      const res = await fetch(`${again.url}/api/health`, { headers: { cookie: await login(again.url) } });
       const body = (await res.json()) as { index: { chunks: number } };
       expect(body.index.chunks).toBe(stats.chunks);
     } finally {

@@ -1,17 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow } from 'docx';
 import { expect } from 'vitest';
 import { AppError, type ErrorCode } from '../../src/core/errors.js';
+import type { Block } from '../../src/core/types.js';
+import { parseMarkdownBlocks } from '../../src/ingest/parsers/markdown-parser.js';
+import { SEEDS_DIR, corpusPath } from '../support/paths.js';
 
-/** Repository root (two levels above test/ingest). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** The shared, read-only corpus next to the repository. */
-export const CORPUS = path.resolve(REPO_ROOT, '../shared/corpus');
-export const FIXTURES = path.join(CORPUS, 'fixtures');
+export { REPO_ROOT } from '../support/paths.js';
 
+/** A file of the public corpus (YINGJI_CORPUS_DIR); only `*.full.test.ts` files may call this. */
 export function corpusFile(relative: string): Promise<Buffer> {
-  return readFile(path.join(CORPUS, relative));
+  return readFile(corpusPath(relative));
 }
 
 /** Removes all whitespace, for comparisons that must not depend on line layout. */
@@ -71,4 +71,74 @@ export function buildPdf(bodies: string[]): Buffer {
 
 export function pdfStream(content: string): string {
   return `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`;
+}
+
+/** UCS-2 big-endian hex of a string, for a `<…> Tj` string shown through UniGB-UCS2-H. */
+function ucs2Hex(text: string): string {
+  const units = Buffer.from(text, 'utf16le');
+  units.swap16();
+  return units.toString('hex').toUpperCase();
+}
+
+/**
+ * A text PDF in Chinese from the project's own text: each page a list of lines set in the non-embedded
+ * STSong-Light font through the predefined CMap UniGB-UCS2-H (common in older Chinese PDFs; pdf.js reads it
+ * only with cMapUrl), optionally with a /Title in the document info.
+ */
+export function buildChinesePdf(pages: string[][], options: { title?: string; fontSize?: number } = {}): Buffer {
+  const size = options.fontSize ?? 12;
+  const leading = Math.round(size * 1.6);
+  const bodies: string[] = [];
+  // 1 catalog, 2 pages, 3 font, 4 descendant font, 5 descriptor, then page/content pairs, then info.
+  const pageIds = pages.map((_, i) => 6 + i * 2);
+  bodies.push('<< /Type /Catalog /Pages 2 0 R >>');
+  bodies.push(`<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pages.length} >>`);
+  bodies.push('<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [4 0 R] >>');
+  bodies.push(
+    '<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light ' +
+      '/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor 5 0 R /DW 1000 >>',
+  );
+  bodies.push(
+    '<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] ' +
+      '/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>',
+  );
+  pages.forEach((lines, i) => {
+    const ops = lines.map((l, j) => `BT /F1 ${size} Tf 50 ${800 - j * leading} Td <${ucs2Hex(l)}> Tj ET`).join('\n');
+    bodies.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents ${pageIds[i] + 1} 0 R >>`);
+    bodies.push(pdfStream(ops));
+  });
+  const pdf = buildPdf(bodies).toString('latin1');
+  if (options.title === undefined) return Buffer.from(pdf, 'latin1');
+  // Add an Info dictionary (UTF-16BE title with BOM) as one more object referenced from the trailer.
+  const infoId = bodies.length + 1;
+  return buildPdfWithInfo([...bodies, `<< /Title <FEFF${ucs2Hex(options.title)}> >>`], infoId);
+}
+
+function buildPdfWithInfo(bodies: string[], infoId: number): Buffer {
+  return Buffer.from(buildPdf(bodies).toString('latin1').replace('/Root 1 0 R >>', `/Root 1 0 R /Info ${infoId} 0 R >>`), 'latin1');
+}
+
+/** The project's own sample plan (seeds/), as the blocks the Markdown parser reads from it. */
+export async function seedPlanBlocks(): Promise<Block[]> {
+  return parseMarkdownBlocks(await readFile(path.join(SEEDS_DIR, 'flood-typhoon-plan-sample.md'), 'utf8'));
+}
+
+/**
+ * A Word document written by the `docx` package from blocks: core-properties title, Heading 1–3 styles,
+ * paragraphs and tables, as Word itself saves them.
+ */
+export async function buildDocx(blocks: Block[], title: string): Promise<Buffer> {
+  const headingLevels = [HeadingLevel.HEADING_1, HeadingLevel.HEADING_2, HeadingLevel.HEADING_3, HeadingLevel.HEADING_4];
+  const children = blocks.map((b) => {
+    if (b.kind === 'heading') return new Paragraph({ text: b.text, heading: headingLevels[Math.min(b.level ?? 1, 4) - 1] });
+    if (b.kind === 'table') {
+      return new Table({
+        rows: b.text.split('\n').map(
+          (row) => new TableRow({ children: row.split(' | ').map((cell) => new TableCell({ children: [new Paragraph(cell)] })) }),
+        ),
+      });
+    }
+    return new Paragraph(b.text);
+  });
+  return Packer.toBuffer(new Document({ title, sections: [{ children }] }));
 }

@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors.js';
 import { detectTextEncoding, isEncryptedOoxml, sniffFileType } from '../../src/ingest/file-type.js';
 import { SUPPORTED_EXTENSIONS, parseFile, parserFor } from '../../src/ingest/parsers/registry.js';
-import { REPO_ROOT, corpusFile, expectAppError } from './parser-helpers.js';
+import { REPO_ROOT, buildChinesePdf, buildDocx, expectAppError, seedPlanBlocks } from './parser-helpers.js';
+import { SEEDS_DIR } from '../support/paths.js';
+
+/** A text PDF made from the project's own text (several pages, a few KB). */
+const textPdf = () => buildChinesePdf(Array.from({ length: 8 }, (_, i) => [`第${i + 1}条 应急预案示例文字，用于测试。`, '区防汛指挥部负责统一指挥。']));
 
 /**
  * A minimal Compound File Binary container (one 512-byte header, one FAT sector, one directory sector)
@@ -79,10 +83,10 @@ describe('parserFor', () => {
 
 describe('sniffFileType', () => {
   it('recognises real PDF, DOCX (zip) and Markdown (text) files by content', async () => {
-    expect(sniffFileType(await corpusFile('fixtures/sh-flood-prevention-reg.pdf'))).toBe('pdf');
-    expect(sniffFileType(await corpusFile('fixtures/work-safety-law.docx'))).toBe('zip');
-    expect(sniffFileType(await corpusFile('regulations/work-safety-law.md'))).toBe('text');
-    expect(sniffFileType(await corpusFile('plans/putuo-2025-work-priorities.txt'))).toBe('text');
+    expect(sniffFileType(textPdf())).toBe('pdf');
+    expect(sniffFileType(await buildDocx(await seedPlanBlocks(), '示例'))).toBe('zip');
+    expect(sniffFileType(await readFile(path.join(SEEDS_DIR, 'flood-typhoon-plan-sample.md')))).toBe('text');
+    expect(sniffFileType(await readFile(path.join(SEEDS_DIR, 'duty-handbook-sample.docx')))).toBe('zip');
   });
 
   it('calls random bytes binary and a CFB container ole', () => {
@@ -116,7 +120,7 @@ describe('parseFile refuses bad input with a precise code', () => {
   });
 
   it('a real PDF renamed to .md is BINARY_NOT_TEXT', async () => {
-    await expectAppError(parseFile(await corpusFile('fixtures/sh-flood-prevention-reg.pdf'), ctx('renamed.md')), 'BINARY_NOT_TEXT');
+    await expectAppError(parseFile(textPdf(), ctx('renamed.md')), 'BINARY_NOT_TEXT');
   });
 
   it('text named .pdf is PARSE_FAILED', async () => {
@@ -125,8 +129,8 @@ describe('parseFile refuses bad input with a precise code', () => {
   });
 
   it('a truncated PDF is PARSE_FAILED with a Chinese message', async () => {
-    const real = await corpusFile('fixtures/sh-flood-prevention-reg.pdf');
-    const e = await expectAppError(parseFile(real.subarray(0, 2000), ctx('截断.pdf')), 'PARSE_FAILED');
+    const real = textPdf();
+    const e = await expectAppError(parseFile(real.subarray(0, Math.floor(real.length / 3)), ctx('截断.pdf')), 'PARSE_FAILED');
     expect(e.message).toMatch(/损坏/u);
   });
 

@@ -1,74 +1,43 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import type { Block } from '../../src/core/types.js';
 import { detectTextEncoding } from '../../src/ingest/file-type.js';
-import { normalizeBlocks } from '../../src/ingest/normalize.js';
 import { parseFile } from '../../src/ingest/parsers/registry.js';
-import { compact, corpusFile, expectAppError } from './parser-helpers.js';
+import { expectAppError, seedPlanBlocks } from './parser-helpers.js';
 
 const ctx = (fileName: string) => ({ fileName, ocr: 'off' as const });
 
-describe('Markdown parser on the regulation corpus', () => {
-  it('turns # headings into heading blocks with their level and keeps article paragraphs', async () => {
-    const doc = await parseFile(await corpusFile('regulations/sh-flood-prevention-reg.md'), ctx('sh-flood-prevention-reg.md'));
-    expect(doc.blocks[0]).toEqual({ kind: 'heading', level: 1, text: '上海市防汛条例' });
-    const chapter = doc.blocks.find((b) => b.kind === 'heading' && b.text.startsWith('第一章'));
-    expect(chapter?.level).toBe(2);
-    expect(doc.blocks).toContainEqual({
-      kind: 'paragraph',
-      text: '第三条 防汛工作实行全面规划、统筹兼顾、预防为主、及时抢险、局部利益服从全局利益的原则。',
-    });
+describe('Markdown parser on the seed documents', () => {
+  it('turns # headings into heading blocks with their level and keeps paragraphs as written', async () => {
+    const blocks = await seedPlanBlocks();
+    expect(blocks).toContainEqual({ kind: 'heading', level: 1, text: '某区防汛防台应急预案（示例）' });
+    expect(blocks).toContainEqual({ kind: 'heading', level: 2, text: '一、总则' });
+    expect(blocks).toContainEqual({ kind: 'heading', level: 3, text: '（一）目的' });
+    expect(blocks.some((b) => b.kind === 'paragraph' && b.text.startsWith('1.区水务部门：'))).toBe(true);
   });
 
-  it('drops the <!-- INFO END --> comment but keeps the adoption-date lines above it', async () => {
-    const doc = await parseFile(await corpusFile('regulations/sh-flood-prevention-reg.md'), ctx('x.md'));
-    const all = doc.blocks.map((b) => b.text).join('\n');
-    expect(all).not.toContain('INFO END');
-    expect(all).not.toContain('<!--');
-    expect(doc.blocks[1].text).toBe('2003年8月8日 上海市第十二届人民代表大会常务委员会第六次会议通过');
-  });
-
-  it('makes one table block per Markdown table, cells joined with " | " and rule rows dropped', async () => {
-    const doc = await parseFile(await corpusFile('plans/putuo-flood-typhoon-plan.md'), ctx('putuo-flood-typhoon-plan.md'));
-    const tables = doc.blocks.filter((b) => b.kind === 'table');
-    expect(tables).toHaveLength(2);
-    const rows = tables[0].text.split('\n');
-    expect(rows[0]).toBe('响应级别 | 对应预警 | 本区直接启动条件（满足其一） | 决定启动 | 指挥');
-    expect(rows).toHaveLength(5);
-    expect(tables[0].text).not.toMatch(/---/u);
-    expect(rows[1].startsWith('Ⅳ级 | 蓝色 | ')).toBe(true);
-    const outline = doc.blocks.find((b) => b.text === '（一）编制目的');
-    expect(outline).toEqual({ kind: 'heading', level: 3, text: '（一）编制目的' });
-  });
-
-  it('loses no text: every non-markup character of every corpus Markdown file survives', async () => {
-    for (const file of ['regulations/work-safety-law.md', 'regulations/emergency-response-law.md', 'plans/duty-officer-handbook.md']) {
-      const source = (await corpusFile(file)).toString('utf8');
-      const doc = await parseFile(Buffer.from(source, 'utf8'), ctx(file));
-      const expected = compact(source.replace(/<!--[\s\S]*?-->/gu, '').replace(/^#+ /gmu, '').replace(/^\|?[\s|:-]+\|?$/gmu, '').replace(/\|/gu, ''));
-      expect(compact(doc.blocks.map((b) => b.text.replace(/ \| /gu, '')).join(''))).toBe(expected);
-    }
-  });
-
-  it('passes Markdown text through normalizeBlocks unchanged (no furniture stripping, no space removal)', async () => {
-    const doc = await parseFile(await corpusFile('regulations/work-safety-law.md'), ctx('work-safety-law.md'));
-    const normalized = normalizeBlocks(doc.blocks);
-    expect(normalized).toEqual(doc.blocks);
+  it('drops HTML comments, strips emphasis and makes one table block per pipe table', async () => {
+    const md = '# 标题\n\n<!-- INFO END -->\n**第一条** 正文。\n\n| 级别 | 条件 |\n| --- | --- |\n| Ⅳ级 | 蓝色预警 |\n';
+    const doc = await parseFile(Buffer.from(md), ctx('x.md'));
+    expect(doc.blocks).toEqual([
+      { kind: 'heading', level: 1, text: '标题' },
+      { kind: 'paragraph', text: '第一条 正文。' },
+      { kind: 'table', text: '级别 | 条件\nⅣ级 | 蓝色预警' },
+    ]);
   });
 });
 
 describe('TXT parser detects the encoding', () => {
+  /** A long paragraph of the seed plan (the project's own text). */
   async function realParagraph(): Promise<string> {
-    const md = (await corpusFile('regulations/work-accident-emergency-reg.md')).toString('utf8');
-    const line = md.split('\n').find((l) => l.startsWith('第二条 '));
-    if (!line) throw new Error('corpus paragraph 第二条 not found');
+    const line = (await seedPlanBlocks()).find((b) => b.kind === 'paragraph' && b.text.startsWith('区防汛指挥部'))?.text;
+    if (!line) throw new Error('seed paragraph 区防汛指挥部… not found');
     return line;
   }
 
   it.each([
     ['gbk', 'gb18030'],
     ['gb18030', 'gb18030'],
-  ] as const)('reads %s text made from a corpus paragraph', async (encoding, detected) => {
+  ] as const)('reads %s text made from a seed paragraph', async (encoding, detected) => {
     const paragraph = await realParagraph();
     const text = `生产安全事故应急条例\n\n${paragraph}\n`;
     const bytes = iconv.encode(text, encoding);
@@ -98,11 +67,6 @@ describe('TXT parser detects the encoding', () => {
     expect(doc.blocks.map((b) => b.text)).toEqual([paragraph, '第三条 示例 2024 年']);
   });
 
-  it('reads a real UTF-8 plan .txt from the corpus, one paragraph per line', async () => {
-    const doc = await parseFile(await corpusFile('plans/putuo-2025-work-priorities.txt'), ctx('putuo-2025-work-priorities.txt'));
-    expect(doc.blocks.some((b) => b.text === '上海市普陀区应急管理局')).toBe(true);
-    expect(doc.blocks.every((b: Block) => b.kind === 'paragraph' && !b.text.includes('\n') && b.text.trim() === b.text)).toBe(true);
-  });
 });
 
 describe('HTML parser', () => {

@@ -54,7 +54,7 @@ describe('auth and roles over the real server', () => {
     expect(await res.json()).toEqual({ username: '李培训', role: 'trainer' });
   });
 
-  it('forbids an officer to upload, delete, reindex, browse documents or read the audit log', async () => {
+  it('forbids an officer to upload, delete, reindex, or read the audit log and the users', async () => {
     const docId = server.kb.listDocuments()[0].id;
     const form = new FormData();
     form.append('files', new Blob(['# 标题\n\n第一条 内容。']), 'x.md');
@@ -62,8 +62,7 @@ describe('auth and roles over the real server', () => {
       ['/api/documents', { method: 'POST', body: form }],
       [`/api/documents/${docId}`, { method: 'DELETE' }],
       ['/api/reindex', { method: 'POST' }],
-      ['/api/documents', {}],
-      [`/api/documents/${docId}`, {}],
+      [`/api/documents/${docId}`, { method: 'PUT', body: new FormData() }],
       ['/api/audit', {}],
       ['/api/users', {}],
     ];
@@ -85,6 +84,14 @@ describe('auth and roles over the real server', () => {
     expect(file.status).toBe(200);
     expect(await file.text()).toContain('有限空间作业事故应急处置规程');
     expect((await server.api(`/api/documents/${docs[0].id}`, { method: 'DELETE', cookie: trainer })).status).toBe(403);
+  });
+
+  it('lets an officer read the documents and the whole article a source card cites (reading is for every role)', async () => {
+    const docs = await (await server.api('/api/documents', { cookie: officer })).json();
+    expect(docs).toHaveLength(1);
+    const detail = await (await server.api(`/api/documents/${docs[0].id}`, { cookie: officer })).json();
+    expect(detail.chunks.some((c: { articleLabel?: string }) => c.articleLabel === '第一条')).toBe(true);
+    expect((await server.api(detail.fileUrl, { cookie: officer })).status).toBe(200);
   });
 
   it('lets an officer search and ask', async () => {

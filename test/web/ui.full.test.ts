@@ -65,7 +65,8 @@ describe('web UI in Debian chromium', () => {
   it('an officer logs in, asks, sees the streamed answer and opens a source card', async () => {
     const page = await loggedIn('值班员甲', 'officer-password-1');
     await expect(page.locator('.status').textContent()).resolves.toMatch(/索引：3 份文档/);
-    expect(await page.locator('.nav a').allTextContents()).toEqual(['对话', '新规速递', '修订对照']);
+    // Reading is for every role: an officer has 法规浏览 too (changing documents stays with admins).
+    expect(await page.locator('.nav a').allTextContents()).toEqual(['对话', '事件速判', '法规浏览', '培训', '新规速递', '修订对照']);
     await ask(page, '台风防御的应急响应分为几级？');
     const turn = page.locator('.turn').last();
     expect((await turn.locator('.answer-body').innerText()).length).toBeGreaterThan(10);
@@ -76,7 +77,7 @@ describe('web UI in Debian chromium', () => {
     const card = turn.locator('.source-card[open]').first();
     await card.locator('.passage').waitFor();
     expect(await card.locator('.src-title').innerText()).toMatch(/《.+》/);
-    expect(await card.locator('.src-link').count()).toBe(0); // officers ask; they do not browse documents
+    expect(await card.locator('.src-link').count()).toBe(1); // officers read the whole article a card cites
     await page.screenshot({ path: path.join(SHOTS, 'chat-officer.png'), fullPage: true });
 
     // Follow-up in the same conversation, then it appears in the conversation list.
@@ -105,7 +106,7 @@ describe('web UI in Debian chromium', () => {
     const row = page.locator('.upload-list li', { hasText: 'work-accident-emergency-reg.docx' });
     await row.locator('span.ok', { hasText: '已索引' }).waitFor({ timeout: 60_000 });
     await page.locator('.docs-table tbody tr', { hasText: 'work-accident-emergency-reg.docx' }).waitFor();
-    await expect(page.locator('.docs-table tbody tr', { hasText: 'work-accident-emergency-reg.docx' }).locator('td').nth(4).innerText()).resolves.toContain('已索引');
+    await expect(page.locator('.docs-table tbody tr', { hasText: 'work-accident-emergency-reg.docx' }).locator('td[data-label="状态"]').innerText()).resolves.toContain('已索引');
     await page.screenshot({ path: path.join(SHOTS, 'docs-admin.png'), fullPage: true });
 
     await page.getByRole('link', { name: '对话' }).click();
@@ -121,7 +122,7 @@ describe('web UI in Debian chromium', () => {
     await page.getByRole('link', { name: '法规浏览' }).click();
     await page.getByRole('link', { name: /突发事件应对法/ }).click();
     await page.locator('.article').first().waitFor();
-    await page.getByLabel('跳转到第几条').fill('21');
+    await page.getByLabel('跳转到条或章节').fill('21');
     await page.getByRole('button', { name: '跳转' }).click();
     const target = page.locator('[data-article="第二十一条"]');
     await expect(target.innerText()).resolves.toContain('第二十一条');

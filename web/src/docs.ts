@@ -1,6 +1,6 @@
-/** 文档管理 (admin): drag-and-drop upload with per-file progress, document table, edit, replace, delete, reindex; audit; users. */
-import type { DocStatus, IngestProgressEvent, Role, SourceDoc, UploadAccepted, UserInfo, WireError } from '../../src/server/events.js';
-import { DOC_TYPES, ROLE_LABELS, ROLES } from '../../src/server/events.js';
+/** 文档管理 (admin): drag-and-drop upload with per-file progress, document table (cards on a phone), edit, replace, delete, re-import. */
+import type { DocStatus, IngestProgressEvent, SourceDoc, UploadAccepted, WireError } from '../../src/server/events.js';
+import { DOC_TYPES } from '../../src/server/events.js';
 import { api, ApiError, uploadWithProgress } from './api.js';
 import { clear, formatDate, formatDateTime, h } from './dom.js';
 import type { View, ViewContext } from './view.js';
@@ -9,8 +9,27 @@ const STATUS_LABELS: Record<DocStatus, string> = { indexed: '已索引', needs_o
 const OUTCOME_LABELS: Record<string, string> = { added: '已索引', replaced: '已更新', unchanged: '未变化', needs_ocr: '需OCR', failed: '失败', removed: '已删除' };
 
 interface FileRow {
+  item: HTMLLIElement;
   bar: HTMLProgressElement;
   state: HTMLElement;
+}
+
+/** A rejection's reason often ends in 已拒绝 already; say it once. */
+function rejectionText(message: string): string {
+  return message.includes('拒绝') ? message : `已拒绝：${message}`;
+}
+
+/** Marks an upload row finished: a full bar, red with its reason when it failed. */
+function finishRow(row: FileRow, text: string, failed: boolean): void {
+  row.bar.value = 1;
+  row.state.textContent = text;
+  row.state.className = failed ? 'error' : 'ok';
+  row.item.classList.toggle('failed', failed);
+}
+
+/** 发布/施行 as the document states them; blank when it states neither (the import time has its own column). */
+function statedDates(d: SourceDoc): string {
+  return [d.issuedDate && `发布 ${formatDate(d.issuedDate)}`, d.effectiveDate && `施行 ${formatDate(d.effectiveDate)}`].filter(Boolean).join('\n') || '—';
 }
 
 export function mountDocs(container: HTMLElement, { session, refreshHealth }: ViewContext): View {
@@ -21,7 +40,10 @@ export function mountDocs(container: HTMLElement, { session, refreshHealth }: Vi
   const filter = h('input', { type: 'search', placeholder: '按标题搜索', 'aria-label': '按标题搜索' });
   const tbody = h('tbody');
   const message = h('p', { class: 'muted', role: 'status' });
-  const reindex = h('button', { type: 'button', onclick: () => void startReindex() }, '重建索引');
+  const reindex = h('button', { type: 'button', onclick: () => void startReimport() }, '重新导入');
+  const reimportBar = h('progress', { max: 1, value: 0, hidden: true, 'aria-label': '重新导入进度' });
+  let docsShown: SourceDoc[] = [];
+  let reimportJob: string | undefined;
 
   container.append(
     h('div', { class: 'docs-page' },
@@ -29,15 +51,14 @@ export function mountDocs(container: HTMLElement, { session, refreshHealth }: Vi
       h('section', { class: 'panel' },
         h('div', { class: 'panel-head' }, h('h2', {}, '文档'), filter, reindex),
         message,
+        reimportBar,
         h('div', { class: 'table-wrap' },
-          h('table', { class: 'docs-table' },
-            h('thead', {}, h('tr', {}, h('th', {}, '标题'), h('th', {}, '类型'), h('th', {}, '日期'), h('th', {}, '段落'), h('th', {}, '状态'), h('th', {}, '操作'))),
+          h('table', { class: 'docs-table doc-cards' },
+            h('thead', {}, h('tr', {}, h('th', {}, '标题'), h('th', {}, '类型'), h('th', {}, '发布 / 施行'), h('th', {}, '导入时间'), h('th', {}, '段落'), h('th', {}, '状态'), h('th', {}, '操作'))),
             tbody,
           ),
         ),
       ),
-      renderUsersPanel(),
-      renderAuditPanel(),
     ),
   );
 
@@ -65,19 +86,38 @@ export function mountDocs(container: HTMLElement, { session, refreshHealth }: Vi
     const p = e.progress;
     if (p.phase === 'start' && p.file) {
       const row = fileRows.get(`${e.jobId}:${p.file}`);
-      if (row) row.state.textContent = '正在解析与索引…';
+      if (row && p.ocrPages) {
+        // Upload took the first half of the bar; OCR pages fill the second.
+        row.bar.value = 0.5 + (0.45 * p.ocrPages.done) / Math.max(1, p.ocrPages.total);
+        row.state.textContent = `正在 OCR 识别：第 ${Math.min(p.ocrPages.done + 1, p.ocrPages.total)} / ${p.ocrPages.total} 页…`;
+      } else if (row) {
+        row.bar.value = 0.6;
+        row.state.textContent = '正在解析与索引…';
+      }
     }
     if (p.outcome) {
       const row = fileRows.get(`${e.jobId}:${p.outcome.file}`);
-      if (row) {
-        row.bar.value = 1;
-        row.state.textContent = OUTCOME_LABELS[p.outcome.status] + (p.outcome.error ? `：${p.outcome.error.message}` : p.outcome.chunks ? `（${p.outcome.chunks} 段）` : '');
-        row.state.className = p.outcome.error ? 'error' : 'ok';
-      }
+      const failed = !!p.outcome.error || p.outcome.status === 'failed' || p.outcome.status === 'needs_ocr';
+      if (row) finishRow(row, OUTCOME_LABELS[p.outcome.status] + (p.outcome.error ? `：${p.outcome.error.message}` : p.outcome.chunks ? `（${p.outcome.chunks} 段）` : ''), failed);
+    }
+    // Progress may outrun the POST's answer; a re-import started here is the one running.
+    if (!reimportJob && reindex.disabled && (e.kind === 'reimport' || e.kind === 'reindex')) reimportJob = e.jobId;
+    if (e.jobId === reimportJob) {
+      reimportBar.hidden = false;
+      reimportBar.value = p.filesTotal ? p.filesDone / p.filesTotal : 0;
+      if (p.phase !== 'done') message.textContent = `正在重新导入：${p.filesDone} / ${p.filesTotal} 份文档${p.file && p.phase === 'start' ? `（${p.file}）` : ''}…`;
     }
     if (p.phase === 'done') {
       if (e.error) message.textContent = `后台任务失败：${e.error.message}`;
-      else if (e.kind === 'reindex') message.textContent = `重建索引完成（${p.filesDone} 份文档）。`;
+      else if (e.jobId === reimportJob || e.kind === 'reimport' || e.kind === 'reindex') {
+        const failed = e.outcomes.filter((o) => o.status === 'failed' || o.status === 'needs_ocr').length;
+        message.textContent = `重新导入完成：${p.filesDone} / ${p.filesTotal} 份文档${failed ? `，其中 ${failed} 份失败（见状态列）` : ''}。`;
+      }
+      if (e.jobId === reimportJob) {
+        reimportJob = undefined;
+        reimportBar.hidden = true;
+        reindex.disabled = false;
+      }
       void loadDocs();
       refreshHealth();
     }
@@ -91,8 +131,9 @@ export function mountDocs(container: HTMLElement, { session, refreshHealth }: Vi
     for (const f of files) {
       const bar = h('progress', { max: 1, value: 0 });
       const state = h('span', {}, '上传中…');
-      uploads.prepend(h('li', {}, h('span', { class: 'file-name' }, f.name), bar, state));
-      rows.push({ bar, state });
+      const item = h('li', {}, h('span', { class: 'file-name' }, f.name), bar, state);
+      uploads.prepend(item);
+      rows.push({ item, bar, state });
       form.append('files', f, f.name);
     }
     try {
@@ -108,18 +149,10 @@ export function mountDocs(container: HTMLElement, { session, refreshHealth }: Vi
       });
       for (const r of res.rejected) {
         const row = byName.get(r.file);
-        if (row) {
-          row.bar.value = 1;
-          row.state.textContent = `已拒绝：${r.error.message}`;
-          row.state.className = 'error';
-        }
+        if (row) finishRow(row, rejectionText(r.error.message), true);
       }
     } catch (e) {
-      for (const r of rows) {
-        r.bar.value = 1;
-        r.state.textContent = `失败：${e instanceof ApiError ? e.message : '上传失败'}`;
-        r.state.className = 'error';
-      }
+      for (const r of rows) finishRow(r, e instanceof ApiError ? rejectionText(e.message) : '上传失败，请检查网络后重试。', true);
     }
   }
 
@@ -132,10 +165,11 @@ export function mountDocs(container: HTMLElement, { session, refreshHealth }: Vi
       return;
     }
     const q = filter.value.trim();
+    docsShown = docs;
     docs = docs.filter((d) => !q || d.title.includes(q) || d.source.includes(q)).sort((a, b) => b.ingestedAt.localeCompare(a.ingestedAt));
     clear(tbody);
     for (const d of docs) tbody.append(docRow(d));
-    if (!docs.length) tbody.append(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, '没有文档')));
+    if (!docs.length) tbody.append(h('tr', {}, h('td', { colspan: 7, class: 'muted' }, '没有文档')));
   }
 
   function docRow(d: SourceDoc): HTMLTableRowElement {
@@ -153,14 +187,15 @@ export function mountDocs(container: HTMLElement, { session, refreshHealth }: Vi
         message.textContent = e instanceof ApiError ? e.message : '替换失败';
       }
     });
-    const status = h('td', { class: `status-${d.status}` }, STATUS_LABELS[d.status], d.error ? h('div', { class: 'small' }, d.error.message) : null);
+    const status = h('td', { class: `status-${d.status}`, 'data-label': '状态' }, STATUS_LABELS[d.status], d.error ? h('div', { class: 'small' }, d.error.message) : null);
     const row = h('tr', { 'data-doc': d.id },
-      h('td', {}, d.status === 'indexed' ? h('a', { href: `#/browse/${encodeURIComponent(d.id)}` }, d.title) : d.title, h('div', { class: 'muted small' }, d.source)),
-      h('td', {}, d.docType),
-      h('td', {}, formatDate(d.issuedDate ?? d.ingestedAt)),
-      h('td', {}, String(d.chunkCount)),
+      h('td', { class: 'doc-title' }, d.status === 'indexed' ? h('a', { href: `#/browse/${encodeURIComponent(d.id)}` }, d.title) : d.title, h('div', { class: 'muted small' }, `${d.source} · ${d.format.toUpperCase()}`)),
+      h('td', { 'data-label': '类型' }, d.docType),
+      h('td', { 'data-label': '发布 / 施行', class: 'dates' }, statedDates(d)),
+      h('td', { 'data-label': '导入时间', class: 'nowrap' }, formatDateTime(d.ingestedAt)),
+      h('td', { 'data-label': '段落' }, String(d.chunkCount)),
       status,
-      h('td', {}, h('div', { class: 'row-actions' },
+      h('td', { class: 'actions-cell' }, h('div', { class: 'row-actions' },
         h('button', { type: 'button', onclick: () => row.after(editRow(d)) }, '编辑'),
         h('button', { type: 'button', onclick: () => replace.click() }, '替换'),
         replace,
@@ -206,7 +241,7 @@ export function mountDocs(container: HTMLElement, { session, refreshHealth }: Vi
       }
     };
     tr.append(
-      h('td', { colspan: 6 },
+      h('td', { colspan: 7 },
         h('form', { class: 'edit-form', onsubmit: save },
           h('label', {}, '标题', title), h('label', {}, '类型', docType), h('label', {}, '发布', issued), h('label', {}, '施行', effective), h('label', {}, '机关', issuer),
           h('button', { type: 'submit', class: 'primary' }, '保存'),
@@ -217,13 +252,25 @@ export function mountDocs(container: HTMLElement, { session, refreshHealth }: Vi
     return tr;
   }
 
-  async function startReindex(): Promise<void> {
-    if (!confirm('重新解析并索引全部文档？期间问答照常可用。')) return;
+  async function startReimport(): Promise<void> {
+    if (!docsShown.length) await loadDocs();
+    const withOriginal = docsShown.filter((d) => d.storedFile).length;
+    const without = docsShown.length - withOriginal;
+    const plan =
+      `重新导入 ${withOriginal} 份文档：按保存的原件重新解析、分段并重建索引（用于解析或分段规则更新后）。` +
+      (without ? `\n另有 ${without} 份没有保存原件，将跳过。` : '') +
+      '\n期间问答照常可用，完成前沿用现有索引。是否开始？';
+    if (!confirm(plan)) return;
+    reindex.disabled = true;
     try {
-      const res = await api<{ jobId: string; documents: number }>('/api/reindex', { method: 'POST' });
-      message.textContent = `正在重建索引（${res.documents} 份文档）…`;
+      const res = await api<{ jobId: string; documents: number; skipped: string[] }>('/api/reimport', { method: 'POST' });
+      reimportJob = res.jobId;
+      reimportBar.hidden = false;
+      reimportBar.value = 0;
+      message.textContent = `正在重新导入：0 / ${res.documents} 份文档…`;
     } catch (e) {
-      message.textContent = e instanceof ApiError ? e.message : '重建失败';
+      reindex.disabled = false;
+      message.textContent = e instanceof ApiError ? e.message : '重新导入失败';
     }
   }
 
@@ -232,67 +279,4 @@ export function mountDocs(container: HTMLElement, { session, refreshHealth }: Vi
       session.socket.off('ingest:progress', onProgress);
     },
   };
-}
-
-function renderUsersPanel(): HTMLElement {
-  const tbody = h('tbody');
-  const msg = h('p', { class: 'muted small', role: 'status' });
-  const name = h('input', { placeholder: '用户名', required: true, 'aria-label': '用户名' });
-  const role = h('select', { 'aria-label': '角色' });
-  for (const r of ROLES) role.append(h('option', { value: r }, ROLE_LABELS[r]));
-  const password = h('input', { type: 'password', placeholder: '密码（至少 8 位）', required: true, 'aria-label': '密码', autocomplete: 'new-password' });
-  const load = async () => {
-    const users = await api<UserInfo[]>('/api/users');
-    clear(tbody);
-    for (const u of users) {
-      tbody.append(h('tr', {}, h('td', {}, u.username), h('td', {}, ROLE_LABELS[u.role]), h('td', {}, formatDate(u.createdAt)),
-        h('td', {}, h('button', {
-          type: 'button',
-          class: 'danger',
-          onclick: async () => {
-            if (!confirm(`删除账号 ${u.username}？`)) return;
-            try {
-              await api(`/api/users/${encodeURIComponent(u.username)}`, { method: 'DELETE' });
-              await load();
-            } catch (e) {
-              msg.textContent = e instanceof ApiError ? e.message : '删除失败';
-            }
-          },
-        }, '删除'))));
-    }
-  };
-  const form = h('form', {
-    class: 'inline-form',
-    onsubmit: async (e: Event) => {
-      e.preventDefault();
-      try {
-        await api('/api/users', { method: 'POST', json: { username: name.value.trim(), role: role.value as Role, password: password.value } });
-        msg.textContent = `已新增 ${name.value}`;
-        name.value = '';
-        password.value = '';
-        await load();
-      } catch (err) {
-        msg.textContent = err instanceof ApiError ? err.message : '新增失败';
-      }
-    },
-  }, name, role, password, h('button', { type: 'submit' }, '新增账号'));
-  void load();
-  return h('details', { class: 'panel' }, h('summary', {}, h('h2', {}, '账号')), form, msg, h('table', { class: 'docs-table' }, h('thead', {}, h('tr', {}, h('th', {}, '用户名'), h('th', {}, '角色'), h('th', {}, '创建'), h('th', {}, ''))), tbody));
-}
-
-function renderAuditPanel(): HTMLElement {
-  const tbody = h('tbody');
-  const details = h('details', { class: 'panel' }, h('summary', {}, h('h2', {}, '审计日志')),
-    h('p', {}, h('a', { href: '/api/audit?format=jsonl', download: '' }, '导出全部（JSONL）')),
-    h('div', { class: 'table-wrap' }, h('table', { class: 'docs-table' }, h('thead', {}, h('tr', {}, h('th', {}, '时间'), h('th', {}, '用户'), h('th', {}, '操作'), h('th', {}, '内容'))), tbody)),
-  );
-  details.addEventListener('toggle', async () => {
-    if (!details.open) return;
-    const entries = await api<{ at: string; user: string; action: string; [k: string]: unknown }[]>('/api/audit?limit=200');
-    clear(tbody);
-    for (const { at, user, action, ...rest } of entries) {
-      tbody.append(h('tr', {}, h('td', {}, formatDateTime(at)), h('td', {}, user), h('td', {}, action), h('td', { class: 'small mono' }, JSON.stringify(rest))));
-    }
-  });
-  return details;
 }

@@ -6,6 +6,11 @@ import { api, ApiError, setUnauthorizedHandler } from './api.js';
 import { mountBrowse } from './browse.js';
 import { mountChat } from './chat.js';
 import { mountDocs } from './docs.js';
+import { mountAudit } from './audit-log.js';
+import { mountAccount, mountUsers } from './users.js';
+import { mountFeedback } from './feedback.js';
+import { mountTraining } from './training.js';
+import { mountTriage } from './triage.js';
 import { clear, h } from './dom.js';
 import { createStatusBar } from './status-bar.js';
 import type { AppSocket, MountView, Session, View, ViewContext } from './view.js';
@@ -26,8 +31,15 @@ interface Route {
 }
 const ROUTES: Record<string, Route> = {
   chat: { mount: mountChat, allowed: () => true, keep: true },
-  browse: { mount: mountBrowse, allowed: (role) => role !== 'officer', keep: false },
+  // Reading is for every role (an officer follows a source card to the article); changing is for admins.
+  browse: { mount: mountBrowse, allowed: () => true, keep: false },
   docs: { mount: mountDocs, allowed: (role) => role === 'admin', keep: false },
+  triage: { mount: mountTriage, allowed: () => true, keep: true },
+  training: { mount: mountTraining, allowed: () => true, keep: false },
+  feedback: { mount: mountFeedback, allowed: (role) => role === 'admin', keep: false },
+  users: { mount: mountUsers, allowed: (role) => role === 'admin', keep: false },
+  audit: { mount: mountAudit, allowed: (role) => role === 'admin', keep: false },
+  account: { mount: mountAccount, allowed: () => true, keep: false },
   changes: { mount: mountChangesFeed, allowed: () => true, keep: false },
   diff: { mount: mountVersionDiff, allowed: () => true, keep: false },
 };
@@ -109,9 +121,10 @@ function renderShell(): void {
   const { user } = session;
   clear(root);
   clear(nav);
-  const links: [string, string][] = [['#/chat', '对话']];
-  if (user.role !== 'officer') links.push(['#/browse', '法规浏览']);
+  const links: [string, string][] = [['#/chat', '对话'], ['#/triage', '事件速判'], ['#/browse', '法规浏览']];
   if (user.role === 'admin') links.push(['#/docs', '文档管理']);
+  if (user.role === 'admin') links.push(['#/feedback', '反馈'], ['#/users', '用户'], ['#/audit', '审计']);
+  links.push(['#/training', '培训']);
   links.push(['#/changes', '新规速递'], ['#/diff', '修订对照']);
   for (const [href, label] of links) nav.append(h('a', { href, 'data-route': href }, label));
   const logout = h(
@@ -132,12 +145,13 @@ function renderShell(): void {
     h(
       'div',
       { class: 'shell' },
-      h('header', { class: 'top' }, h('span', { class: 'brand' }, '应急知识助手'), nav, h('span', { class: 'who' }, `${user.username}（${ROLE_LABELS[user.role]}）`), logout),
+      h('header', { class: 'top' }, h('span', { class: 'brand' }, '应急知识助手'), nav, h('a', { class: 'who', href: '#/account', title: '修改密码' }, `${user.username}（${ROLE_LABELS[user.role]}）`), logout),
       main,
       statusBar.element,
     ),
   );
   statusBar.start();
+  statusBar.watch(session.socket);
 }
 
 function unmount(): void {

@@ -2,8 +2,15 @@ import JSZip from 'jszip';
 import mammoth from 'mammoth';
 import { AppError } from '../../core/errors.js';
 import type { ParsedDocument } from '../../core/types.js';
+import { checkLimit, DEFAULT_INGEST_LIMITS, type IngestLimits } from '../limits.js';
 import { extractHtmlBlocks } from './html-blocks.js';
 import type { ParseContext, Parser } from './parser.js';
+import { inflateReadParts } from './zip-bounds.js';
+
+/** Images are not text; mammoth would otherwise inline each one as a base64 data URI in the HTML. */
+const SKIP_IMAGES = mammoth.images.imgElement(() => Promise.resolve({ src: '' }));
+const PARAGRAPH_OPEN = [Buffer.from('<w:p>'), Buffer.from('<w:p ')];
+const TEXT_RUN = /<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/gu;
 
 /**
  * Word heading styles → HTML headings. mammoth maps "Heading N" by default; Chinese Word names the same
@@ -24,8 +31,14 @@ const STYLE_MAP = [
 export class DocxParser implements Parser {
   readonly extensions = ['docx'] as const;
 
-  /** @throws AppError PARSE_FAILED, NO_EXTRACTABLE_TEXT */
+  /** @throws AppError PARSE_FAILED, NO_EXTRACTABLE_TEXT, LIMIT_EXCEEDED */
   async parse(bytes: Buffer, ctx: ParseContext): Promise<ParsedDocument> {
+    const limits = ctx.limits ?? DEFAULT_INGEST_LIMITS;
+    // Before JSZip or mammoth see the file: mammoth builds a DOM of word/document.xml, ~50× its size in heap.
+    const parts = await inflateReadParts(bytes, ctx.fileName, limits);
+    const body = parts.get('word/document.xml');
+    if (body) checkDocumentXml(body, ctx.fileName, limits);
+    parts.clear();
     let zip: JSZip;
     try {
       zip = await JSZip.loadAsync(bytes);
@@ -37,15 +50,35 @@ export class DocxParser implements Parser {
     }
     let html: string;
     try {
-      html = (await mammoth.convertToHtml({ buffer: bytes }, { styleMap: STYLE_MAP, includeDefaultStyleMap: true })).value;
+      html = (await mammoth.convertToHtml({ buffer: bytes }, { styleMap: STYLE_MAP, includeDefaultStyleMap: true, convertImage: SKIP_IMAGES })).value;
     } catch (e) {
       throw corrupt(ctx.fileName, e);
     }
-    const { blocks } = extractHtmlBlocks(html);
+    const { blocks } = extractHtmlBlocks(html, { maxBlocks: limits.maxBlocks });
+    checkLimit(ctx.fileName, 'maxBlocks', limits, blocks.length);
     if (blocks.length === 0) {
       throw new AppError('NO_EXTRACTABLE_TEXT', `Word 文档“${ctx.fileName}”中没有可提取的文字（可能只有图片），无法建立索引。`);
     }
     return { blocks, propertiesTitle: await readCoreTitle(zip) };
+  }
+}
+
+/**
+ * Counts paragraphs and run text in the raw XML (cheap byte scans) so mammoth never starts on a body with a
+ * million paragraphs.
+ * @throws AppError LIMIT_EXCEEDED
+ */
+function checkDocumentXml(xml: Buffer, fileName: string, limits: IngestLimits): void {
+  let paragraphs = 0;
+  for (const tag of PARAGRAPH_OPEN) {
+    for (let at = xml.indexOf(tag); at >= 0; at = xml.indexOf(tag, at + tag.length)) {
+      if (++paragraphs > limits.maxBlocks) checkLimit(fileName, 'maxBlocks', limits, paragraphs);
+    }
+  }
+  let chars = 0;
+  for (const m of xml.toString('utf8').matchAll(TEXT_RUN)) {
+    chars += m[1].length;
+    if (chars > limits.maxChars) checkLimit(fileName, 'maxChars', limits, chars);
   }
 }
 

@@ -26,8 +26,13 @@ export interface HtmlExtraction {
  * Extracts headings (h1–h6), paragraphs, list items and tables from HTML in reading order,
  * skipping script/style/nav. Shared by the HTML and DOCX parsers (mammoth renders DOCX as HTML).
  */
-export function extractHtmlBlocks(html: string): HtmlExtraction {
+export function extractHtmlBlocks(html: string, options: { maxBlocks?: number } = {}): HtmlExtraction {
   const blocks: Block[] = [];
+  // Past the bound one extra block is kept (so the caller sees the overflow) and the rest is not built.
+  const maxBlocks = (options.maxBlocks ?? Number.POSITIVE_INFINITY) + 1;
+  const push = (b: Block): void => {
+    if (blocks.length < maxBlocks) blocks.push(b);
+  };
   let title: string | undefined;
   let inTitle = false;
   let titleText = '';
@@ -44,7 +49,7 @@ export function extractHtmlBlocks(html: string): HtmlExtraction {
       .map(collapse)
       .filter((l) => l !== '')
       .join('\n');
-    if (t !== '') blocks.push({ kind: 'paragraph', text: t });
+    if (t !== '') push({ kind: 'paragraph', text: t });
     text = '';
   };
   const appendCellText = (s: string): void => {
@@ -127,7 +132,7 @@ export function extractHtmlBlocks(html: string): HtmlExtraction {
             tables.pop();
             const rendered = table.rows.map((r) => r.join(' | ')).join('\n');
             if (tables.length > 0) appendCellText(` ${table.rows.map((r) => r.join(' ')).join(' ')} `);
-            else if (rendered !== '') blocks.push({ kind: 'table', text: rendered });
+            else if (rendered !== '') push({ kind: 'table', text: rendered });
           } else if (BLOCK_LEVEL.has(name) || HEADING.test(name)) {
             appendCellText(' ');
           }
@@ -135,7 +140,7 @@ export function extractHtmlBlocks(html: string): HtmlExtraction {
         }
         if (heading && HEADING.test(name)) {
           const t = collapse(heading.text);
-          if (t !== '') blocks.push({ kind: 'heading', level: heading.level, text: t });
+          if (t !== '') push({ kind: 'heading', level: heading.level, text: t });
           heading = undefined;
           return;
         }

@@ -1,7 +1,8 @@
 import { AppError } from '../../core/errors.js';
 import type { Block, ParsedDocument } from '../../core/types.js';
 import type { ParseContext, Parser } from './parser.js';
-import { decodeText } from './text-parser.js';
+import { decodeBoundedText } from './text-parser.js';
+import { checkLimit, DEFAULT_INGEST_LIMITS } from '../limits.js';
 
 const ATX_HEADING = /^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/u;
 const TABLE_RULE = /^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$/u;
@@ -17,9 +18,11 @@ const THEMATIC_BREAK = /^ {0,3}([-*_])([ \t]*\1){2,}[ \t]*$/u;
 export class MarkdownParser implements Parser {
   readonly extensions = ['md', 'markdown'] as const;
 
-  /** @throws AppError BINARY_NOT_TEXT, NO_EXTRACTABLE_TEXT */
+  /** @throws AppError BINARY_NOT_TEXT, NO_EXTRACTABLE_TEXT, LIMIT_EXCEEDED */
   async parse(bytes: Buffer, ctx: ParseContext): Promise<ParsedDocument> {
-    const blocks = parseMarkdownBlocks(decodeText(bytes, ctx.fileName));
+    const limits = ctx.limits ?? DEFAULT_INGEST_LIMITS;
+    const blocks = parseMarkdownBlocks(decodeBoundedText(bytes, ctx.fileName, limits));
+    checkLimit(ctx.fileName, 'maxBlocks', limits, blocks.length);
     if (blocks.length === 0) {
       throw new AppError('NO_EXTRACTABLE_TEXT', `Markdown 文件“${ctx.fileName}”中没有正文内容。`);
     }

@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
-import { access, constants, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
+import { access, constants, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../core/errors.js';
 import { removeJustificationSpaces } from '../normalize.js';
+import { killProcessGroup, runProgram } from './child-process.js';
 import type { PageLines } from './pdf-lines.js';
 
 /**
@@ -20,12 +21,34 @@ export interface OcrOptions {
   signal?: AbortSignal;
 }
 
+export interface OcrPdfOptions extends OcrOptions {
+  /** Pages in the PDF (from its page tree). */
+  pageCount: number;
+  /** Pages 1..maxPages are read; the rest are left out (OCR_MAX_PAGES). */
+  maxPages: number;
+  /** Told the pages recognised so far, of the pages that will be read. */
+  onPage?: (done: number, total: number) => void;
+}
+
+export interface OcrResult {
+  pages: PageLines[];
+  /** Pages read, from page 1; less than the page count when OCR_MAX_PAGES cut the document short. */
+  pagesDone: number;
+}
+
 /** Rendering resolution; tesseract's Chinese model is trained on text at roughly 300 dpi. */
 const RENDER_DPI = 300;
 const OCR_LANGUAGE = 'chi_sim';
 /** Per-page OCR limit; a dense A4 page takes about 5–15 s on this hardware. */
 const OCR_PAGE_TIMEOUT_MS = 180_000;
-const RENDER_TIMEOUT_MS = 300_000;
+/** Rendering one page at 300 dpi takes well under a second; a page that takes a minute is hostile. */
+const RENDER_PAGE_TIMEOUT_MS = 60_000;
+export const OCR_TEMP_PREFIX = 'yingji-ocr-';
+/** Files in an OCR temp folder naming the process that owns it and the process groups it started. */
+const OWNER_FILE = 'owner.pid';
+const CHILDREN_FILE = 'children.pid';
+/** A folder without an owner file younger than this may be one being set up right now. */
+const OWNERLESS_GRACE_MS = 60_000;
 
 export const OCR_INSTALL_HINT = 'apt-get install tesseract-ocr tesseract-ocr-chi-sim poppler-utils';
 
@@ -43,51 +66,111 @@ export async function findMissingOcrPrograms(options: OcrOptions = {}): Promise<
   if (!tesseract) {
     missing.push('tesseract');
   } else {
-    const langs = await run(tesseract, ['--list-langs'], { timeoutMs: 10_000 }).catch(() => undefined);
-    if (!langs) missing.push('tesseract');
+    const langs = await runProgram(tesseract, ['--list-langs'], { timeoutMs: 10_000 }).catch(() => undefined);
+    if (!langs || langs.code !== 0) missing.push('tesseract');
     else if (!langs.stdout.split(/\s+/u).includes(OCR_LANGUAGE)) missing.push(`tesseract ${OCR_LANGUAGE}`);
   }
   return missing;
 }
 
 /**
- * Renders each page of a PDF at 300 dpi grey and reads it with tesseract chi_sim.
+ * Renders the PDF one page at a time (300 dpi grey) and reads each page with tesseract chi_sim, up to
+ * `maxPages`. One page at a time keeps disk use at one image and lets an abort stop within a page.
  * Returns per-page lines with the spaces tesseract puts between CJK characters removed.
- * @throws AppError NEEDS_OCR when the programs are missing, PARSE_FAILED when they fail.
+ * @throws AppError NEEDS_OCR when the programs are missing, PARSE_FAILED when they fail, ANSWER_ABORTED on abort.
  */
-export async function ocrPdf(bytes: Buffer, fileName: string, options: OcrOptions = {}): Promise<PageLines[]> {
+export async function ocrPdf(bytes: Buffer, fileName: string, options: OcrPdfOptions): Promise<OcrResult> {
   const missing = await findMissingOcrPrograms(options);
   if (missing.length > 0) throw needsOcrError(fileName, missing);
   const pdftoppm = (await resolveProgram('pdftoppm', options.searchPath)) as string;
   const tesseract = (await resolveProgram('tesseract', options.searchPath)) as string;
-  const dir = await mkdtemp(path.join(tmpdir(), 'yingji-ocr-'));
+  const dir = await mkdtemp(path.join(tmpdir(), OCR_TEMP_PREFIX));
+  // Synchronous so the pid is on disk before the child can outlive a SIGKILL of this process.
+  const recordChild = (pid: number) => appendFileSync(path.join(dir, CHILDREN_FILE), `${pid}\n`);
   try {
+    await writeFile(path.join(dir, OWNER_FILE), String(process.pid));
     const input = path.join(dir, 'input.pdf');
     await writeFile(input, bytes);
-    await run(pdftoppm, ['-r', String(RENDER_DPI), '-gray', '-png', input, path.join(dir, 'page')], {
-      timeoutMs: RENDER_TIMEOUT_MS,
-      signal: options.signal,
-    });
-    // pdftoppm names pages page-1.png or page-01.png depending on the page count; sort numerically.
-    const images = (await readdir(dir))
-      .filter((f) => /^page-\d+\.png$/u.test(f))
-      .sort((a, b) => pageNumberOf(a) - pageNumberOf(b));
+    const last = Math.min(options.pageCount, options.maxPages);
     const pages: PageLines[] = [];
-    for (const image of images) {
+    options.onPage?.(0, last);
+    for (let page = 1; page <= last; page++) {
+      const image = path.join(dir, 'page');
+      const render = await runProgram(
+        pdftoppm,
+        ['-r', String(RENDER_DPI), '-gray', '-png', '-f', String(page), '-l', String(page), '-singlefile', input, image],
+        { timeoutMs: RENDER_PAGE_TIMEOUT_MS, signal: options.signal, onSpawn: recordChild },
+      );
+      if (render.code !== 0) throw new Error(`pdftoppm 第 ${page} 页退出码 ${render.code}：${render.stderr.trim().slice(0, 300)}`);
       // --psm 4 (one column, varying sizes) fits official documents; measured on the scanned fixture it had
       // half the character errors of the default --psm 3, which split a centred heading into stray glyphs.
-      const { stdout } = await run(tesseract, [path.join(dir, image), '-', '-l', OCR_LANGUAGE, '--psm', '4'], {
+      const ocr = await runProgram(tesseract, [`${image}.png`, '-', '-l', OCR_LANGUAGE, '--psm', '4'], {
         timeoutMs: OCR_PAGE_TIMEOUT_MS,
         signal: options.signal,
+        onSpawn: recordChild,
       });
-      pages.push({ page: pageNumberOf(image), lines: stdout.split(/\r?\n/u).map(cleanOcrLine) });
+      if (ocr.code !== 0) throw new Error(`tesseract 第 ${page} 页退出码 ${ocr.code}：${ocr.stderr.trim().slice(0, 300)}`);
+      pages.push({ page, lines: ocr.stdout.split(/\r?\n/u).map(cleanOcrLine) });
+      options.onPage?.(page, last);
+      await rm(`${image}.png`, { force: true });
     }
-    return pages;
+    return { pages, pagesDone: last };
   } catch (e) {
     if (e instanceof AppError) throw e;
     throw new AppError('PARSE_FAILED', `文件“${fileName}”OCR 识别失败：${(e as Error).message}`, { cause: e });
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes OCR temp folders left by a process that died (SIGKILL, power loss), first killing the pdftoppm or
+ * tesseract it had started if they still run. Folders of a live process are left alone. Never throws.
+ * @returns the folders removed.
+ */
+export async function cleanStaleOcrFolders(root: string = tmpdir()): Promise<string[]> {
+  let names: string[];
+  try {
+    names = (await readdir(root)).filter((n) => n.startsWith(OCR_TEMP_PREFIX));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const dir = path.join(root, name);
+    try {
+      const owner = Number((await readFile(path.join(dir, OWNER_FILE), 'utf8').catch(() => '')).trim());
+      if (owner > 0 ? isAlive(owner) : Date.now() - (await stat(dir)).mtimeMs < OWNERLESS_GRACE_MS) continue;
+      const children = (await readFile(path.join(dir, CHILDREN_FILE), 'utf8').catch(() => ''))
+        .split('\n')
+        .map(Number)
+        .filter((pid) => pid > 0);
+      for (const pid of children) if (await isOcrProgram(pid)) killProcessGroup(pid);
+      await rm(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch {
+      // Another process cleaning at the same time, or no permission: leave it.
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Guards against a recycled pid: only a process still running pdftoppm or tesseract is killed. */
+async function isOcrProgram(pid: number): Promise<boolean> {
+  try {
+    const argv0 = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')[0];
+    return /(?:^|\/)(?:pdftoppm|tesseract)$/u.test(argv0);
+  } catch {
+    return false;
   }
 }
 
@@ -114,10 +197,6 @@ export function cleanOcrLine(line: string): string {
   return removeJustificationSpaces(line.trim());
 }
 
-function pageNumberOf(fileName: string): number {
-  return Number(/(\d+)\.png$/u.exec(fileName)?.[1] ?? 0);
-}
-
 async function resolveProgram(name: string, searchPath: string | undefined): Promise<string | undefined> {
   // Without an override, let the OS resolve the name through the process PATH when spawning.
   if (searchPath === undefined) return name;
@@ -136,39 +215,10 @@ async function resolveProgram(name: string, searchPath: string | undefined): Pro
 
 async function runs(program: string, args: string[]): Promise<boolean> {
   try {
-    await run(program, args, { timeoutMs: 10_000 });
-    return true;
+    const r = await runProgram(program, args, { timeoutMs: 10_000 });
+    // pdftoppm -v exits 0 on new poppler and 99 on old ones, but always prints its version.
+    return r.code === 0 || /pdftoppm version/iu.test(r.stderr);
   } catch {
     return false;
   }
-}
-
-interface RunResult {
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program to completion; rejects on spawn failure, non-zero exit, timeout or abort. */
-function run(program: string, args: string[], opts: { timeoutMs: number; signal?: AbortSignal }): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], signal: opts.signal });
-    // Our own timer (not spawn's `timeout`), so a program that failed to start does not keep the process alive.
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, sig) => {
-      clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString('utf8');
-      const stderr = Buffer.concat(err).toString('utf8');
-      // pdftoppm -v exits 0 on new poppler and 99 on old ones, but always prints its version.
-      if (code === 0 || (args[0] === '-v' && /pdftoppm version/iu.test(stderr))) resolve({ stdout, stderr });
-      else reject(new Error(`${path.basename(program)} ${sig ? `被信号 ${sig} 终止` : `退出码 ${code}`}：${stderr.trim().slice(0, 300)}`));
-    });
-  });
 }

@@ -1,4 +1,5 @@
 import type { ParsedDocument } from '../../core/types.js';
+import type { IngestLimits } from '../limits.js';
 
 export interface ParseContext {
   /** File name as ingested, for messages. */
@@ -11,6 +12,10 @@ export interface ParseContext {
    */
   ocrSearchPath?: string;
   signal?: AbortSignal;
+  /** Expansion bounds; DEFAULT_INGEST_LIMITS when not given. */
+  limits?: IngestLimits;
+  /** OCR progress of a scanned PDF: pages recognised so far of the pages that will be read. */
+  onOcrPage?: (done: number, total: number) => void;
 }
 
 /** Reads one file format into structural blocks. */
@@ -19,7 +24,8 @@ export interface Parser {
   readonly extensions: readonly string[];
   /**
    * @throws AppError with a Chinese message: PARSE_FAILED, ENCRYPTED_FILE, BINARY_NOT_TEXT,
-   *         NO_EXTRACTABLE_TEXT, NEEDS_OCR (scanned PDF and no OCR available).
+   *         NO_EXTRACTABLE_TEXT, NEEDS_OCR (scanned PDF and no OCR available),
+   *         LIMIT_EXCEEDED (the file expands past a bound of ctx.limits).
    */
   parse(bytes: Buffer, ctx: ParseContext): Promise<ParsedDocument>;
 }

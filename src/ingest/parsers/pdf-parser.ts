@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PDFParse } from 'pdf-parse';
 import { AppError } from '../../core/errors.js';
 import type { ParsedDocument } from '../../core/types.js';
+import { checkLimit, DEFAULT_INGEST_LIMITS } from '../limits.js';
 import { stripPageFurniture } from '../normalize.js';
 import { ocrPdf, needsOcrError, findMissingOcrPrograms } from './ocr.js';
 import type { ParseContext, Parser } from './parser.js';
@@ -28,6 +29,7 @@ export class PdfParser implements Parser {
 
   /** @throws AppError PARSE_FAILED, ENCRYPTED_FILE, NEEDS_OCR, NO_EXTRACTABLE_TEXT */
   async parse(bytes: Buffer, ctx: ParseContext): Promise<ParsedDocument> {
+    const limits = ctx.limits ?? DEFAULT_INGEST_LIMITS;
     // A Uint8Array would be transferred to pdf.js and emptied; a Buffer copy keeps the caller's bytes intact.
     const pdf = new PDFParse({
       data: Buffer.from(bytes),
@@ -44,7 +46,9 @@ export class PdfParser implements Parser {
       pageCount = info.total;
       title = cleanTitle((info.info as { Title?: unknown } | undefined)?.Title);
       const text = await pdf.getText({ pageJoiner: '' });
+      checkLimit(ctx.fileName, 'maxChars', limits, text.text.length);
       pages = text.pages.map((p) => ({ page: p.num, lines: p.text.split(/\r?\n/u) }));
+      checkLimit(ctx.fileName, 'maxBlocks', limits, pages.reduce((n, p) => n + p.lines.length, 0));
     } catch (e) {
       throw mapPdfError(e, ctx.fileName);
     } finally {
@@ -66,12 +70,20 @@ export class PdfParser implements Parser {
     if (ctx.ocr !== 'auto') throw needsOcrError(ctx.fileName, 'disabled');
     const missing = await findMissingOcrPrograms({ searchPath: ctx.ocrSearchPath });
     if (missing.length > 0) throw needsOcrError(ctx.fileName, missing);
-    const pages = await ocrPdf(bytes, ctx.fileName, { searchPath: ctx.ocrSearchPath, signal: ctx.signal });
+    const limits = ctx.limits ?? DEFAULT_INGEST_LIMITS;
+    const { pages, pagesDone } = await ocrPdf(bytes, ctx.fileName, {
+      searchPath: ctx.ocrSearchPath,
+      signal: ctx.signal,
+      pageCount,
+      maxPages: limits.ocrMaxPages,
+      onPage: ctx.onOcrPage,
+    });
     const blocks = linesToBlocks(stripPageFurniture(pages), title);
     if (blocks.length === 0) {
       throw new AppError('NO_EXTRACTABLE_TEXT', `文件“${ctx.fileName}”是扫描件，但 OCR 没有识别出文字，请检查扫描质量或提供带文字层的 PDF。`);
     }
-    return { blocks, pageCount, propertiesTitle: title, ocr: true };
+    const partial = pagesDone < pageCount ? { pagesDone, pageCount } : undefined;
+    return { blocks, pageCount, propertiesTitle: title, ocr: true, partial };
   }
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { AppError } from '../../core/errors.js';
 import type { ParsedDocument } from '../../core/types.js';
+import { checkLimit, DEFAULT_INGEST_LIMITS } from '../limits.js';
 import { isEncryptedOoxml, sniffFileType, type SniffedType } from '../file-type.js';
 import { DocxParser } from './docx-parser.js';
 import { HtmlParser } from './html-parser.js';
@@ -40,7 +41,7 @@ export function parserFor(fileName: string): Parser {
  * Parses a file after checking that its content matches its name: empty files, binaries named .txt,
  * non-PDFs named .pdf and password-protected Word files are refused with a precise code.
  * @throws AppError UNSUPPORTED_FILE_TYPE, EMPTY_FILE, BINARY_NOT_TEXT, ENCRYPTED_FILE, PARSE_FAILED,
- *         NO_EXTRACTABLE_TEXT, NEEDS_OCR
+ *         NO_EXTRACTABLE_TEXT, NEEDS_OCR, LIMIT_EXCEEDED
  */
 export async function parseFile(bytes: Buffer, ctx: ParseContext): Promise<ParsedDocument> {
   const parser = parserFor(ctx.fileName);
@@ -48,7 +49,12 @@ export async function parseFile(bytes: Buffer, ctx: ParseContext): Promise<Parse
     throw new AppError('EMPTY_FILE', `文件“${ctx.fileName}”是空文件（0 字节），没有内容可导入。`);
   }
   checkContentMatchesName(bytes, extensionOf(ctx.fileName), ctx.fileName);
-  return parser.parse(bytes, ctx);
+  const parsed = await parser.parse(bytes, ctx);
+  // Each parser refuses early in its own terms; this is the one check every format passes through.
+  const limits = ctx.limits ?? DEFAULT_INGEST_LIMITS;
+  checkLimit(ctx.fileName, 'maxBlocks', limits, parsed.blocks.length);
+  checkLimit(ctx.fileName, 'maxChars', limits, parsed.blocks.reduce((n, b) => n + b.text.length, 0));
+  return parsed;
 }
 
 function checkContentMatchesName(bytes: Buffer, ext: string, fileName: string): void {

@@ -2,25 +2,52 @@ import iconv from 'iconv-lite';
 import { AppError } from '../../core/errors.js';
 import type { Block, ParsedDocument } from '../../core/types.js';
 import { detectTextEncoding } from '../file-type.js';
+import { checkLimit, DEFAULT_INGEST_LIMITS, type IngestLimits } from '../limits.js';
 import type { ParseContext, Parser } from './parser.js';
+
+/** UTF-8 needs at most 4 bytes per UTF-16 code unit, so more bytes than this prove too many characters. */
+const MAX_BYTES_PER_CHAR = 4;
 
 /** Plain text in UTF-8 (with or without BOM), UTF-16 LE/BE or GB18030/GBK; one paragraph per line. */
 export class TextParser implements Parser {
   readonly extensions = ['txt', 'text'] as const;
 
-  /** @throws AppError BINARY_NOT_TEXT, NO_EXTRACTABLE_TEXT */
+  /** @throws AppError BINARY_NOT_TEXT, NO_EXTRACTABLE_TEXT, LIMIT_EXCEEDED */
   async parse(bytes: Buffer, ctx: ParseContext): Promise<ParsedDocument> {
-    const text = decodeText(bytes, ctx.fileName);
-    const blocks: Block[] = text
-      .split(/\r\n|\r|\n/u)
+    const limits = ctx.limits ?? DEFAULT_INGEST_LIMITS;
+    const lines = decodeBoundedText(bytes, ctx.fileName, limits).split(/\r\n|\r|\n/u);
+    const blocks: Block[] = lines
       .map((line) => line.trim())
       .filter((line) => line !== '')
       .map((line) => ({ kind: 'paragraph', text: line }));
+    checkLimit(ctx.fileName, 'maxBlocks', limits, blocks.length);
     if (blocks.length === 0) {
       throw new AppError('NO_EXTRACTABLE_TEXT', `文本文件“${ctx.fileName}”只有空白，没有可建立索引的内容。`);
     }
     return { blocks };
   }
+}
+
+/**
+ * The bounds a text file's size alone can prove exceeded, before anything is decoded.
+ * @throws AppError LIMIT_EXCEEDED
+ */
+export function checkTextSize(sizeBytes: number, fileName: string, limits: IngestLimits): void {
+  checkLimit(fileName, 'maxExpandedBytes', limits, sizeBytes);
+  if (sizeBytes > limits.maxChars * MAX_BYTES_PER_CHAR) {
+    checkLimit(fileName, 'maxChars', limits, Math.ceil(sizeBytes / MAX_BYTES_PER_CHAR));
+  }
+}
+
+/**
+ * decodeText with the expansion bounds checked before the bytes are decoded (size) and after (characters).
+ * @throws AppError LIMIT_EXCEEDED, BINARY_NOT_TEXT
+ */
+export function decodeBoundedText(bytes: Buffer, fileName: string, limits: IngestLimits): string {
+  checkTextSize(bytes.length, fileName, limits);
+  const text = decodeText(bytes, fileName);
+  checkLimit(fileName, 'maxChars', limits, text.length);
+  return text;
 }
 
 /**

@@ -19,7 +19,7 @@ const USERNAME_RE = /^[\p{L}\p{N}_][\p{L}\p{N}_.-]{0,31}$/u;
 
 export interface UserRecord extends UserInfo {
   passwordHash: string;
-  /** Sessions issued before this instant are void (password change). */
+  /** Sessions issued before this instant are void (password change, account disabled). */
   passwordChangedAt: string;
 }
 
@@ -82,7 +82,7 @@ export class UserStore {
   }
 
   list(): UserInfo[] {
-    return [...this.users.values()].map(({ username, role, createdAt }) => ({ username, role, createdAt }));
+    return [...this.users.values()].map(({ username, role, createdAt, disabled }) => ({ username, role, createdAt, ...(disabled ? { disabled } : {}) }));
   }
 
   get(username: string): UserRecord | undefined {
@@ -140,6 +140,25 @@ export class UserStore {
     await this.save();
   }
 
+  /**
+   * Disables or re-enables an account. Disabling voids its sessions at once (the same instant a password change
+   * uses), so open sockets close and cookies stop working; re-enabling needs a new login.
+   * @throws AppError INVALID_REQUEST when unknown or when it would leave no enabled admin.
+   */
+  async setDisabled(username: string, disabled: boolean): Promise<void> {
+    const user = this.requireUser(username);
+    if (disabled && user.role === 'admin' && !user.disabled && this.adminCount() === 1) {
+      throw new AppError('INVALID_REQUEST', '不能停用最后一个管理员账号。');
+    }
+    if (disabled) {
+      user.disabled = true;
+      user.passwordChangedAt = new Date().toISOString();
+    } else {
+      delete user.disabled;
+    }
+    await this.save();
+  }
+
   /** The user when the password matches, otherwise undefined (constant work either way). */
   async verify(username: string, password: string): Promise<UserRecord | undefined> {
     const user = this.users.get(username);
@@ -173,8 +192,9 @@ export class UserStore {
     return { created: true, generatedPassword: generated, notice };
   }
 
+  /** Enabled admins: a disabled one cannot log in to repair anything. */
   private adminCount(): number {
-    return [...this.users.values()].filter((u) => u.role === 'admin').length;
+    return [...this.users.values()].filter((u) => u.role === 'admin' && !u.disabled).length;
   }
 
   private requireUser(username: string): UserRecord {

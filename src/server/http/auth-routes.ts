@@ -59,6 +59,10 @@ export function authRoutes(ctx: ServerContext): Router {
       await ctx.audit.record('login_failed', username, { ip: req.ip });
       throw new AppError('UNAUTHORIZED', '用户名或密码错误。');
     }
+    if (user.disabled) {
+      await ctx.audit.record('login_failed', username, { ip: req.ip, reason: '账号已停用' });
+      throw new AppError('FORBIDDEN', '此账号已停用，请联系管理员。');
+    }
     ctx.loginLimiter.reset(pairKey);
     const { value } = ctx.sessions.issue(user.username);
     res.setHeader('Set-Cookie', sessionCookie(value, { secure: req.secure, maxAgeMs: SESSION_TTL_MS }));
@@ -81,6 +85,39 @@ export function authRoutes(ctx: ServerContext): Router {
 
   router.get('/me', requireSession(ctx), (_req, res) => {
     res.json(currentUser(res));
+  });
+
+  // Own password: the current one is asked again (a borrowed, unlocked screen must not be enough) and its
+  // failures are throttled like logins. Every other session of the user ends; this one gets a new cookie.
+  router.post('/me/password', requireSession(ctx), async (req, res) => {
+    const user = currentUser(res);
+    const body = (req.body ?? {}) as { currentPassword?: unknown; newPassword?: unknown };
+    if (typeof body.currentPassword !== 'string' || typeof body.newPassword !== 'string' || !body.currentPassword) {
+      throw new AppError('INVALID_REQUEST', '请输入当前密码和新密码。');
+    }
+    if (body.currentPassword.length > MAX_LOGIN_PASSWORD_CHARS || body.newPassword.length > MAX_LOGIN_PASSWORD_CHARS) {
+      throw new AppError('INVALID_REQUEST', `密码最多 ${MAX_LOGIN_PASSWORD_CHARS} 个字符。`);
+    }
+    const key = `passwd:${user.username}`;
+    const waitMs = ctx.loginLimiter.retryAfterMs(key);
+    if (waitMs > 0) {
+      res.setHeader('Retry-After', String(Math.ceil(waitMs / 1000)));
+      throw new AppError('RATE_LIMITED', `当前密码错误次数过多，请 ${Math.ceil(waitMs / 1000)} 秒后再试。`);
+    }
+    if (!(await ctx.users.verify(user.username, body.currentPassword))) {
+      ctx.loginLimiter.recordFailure(key);
+      throw new AppError('INVALID_REQUEST', '当前密码不正确。');
+    }
+    if (body.newPassword === body.currentPassword) throw new AppError('INVALID_REQUEST', '新密码不能与当前密码相同。');
+    ctx.loginLimiter.reset(key);
+    await ctx.users.setPassword(user.username, body.newPassword);
+    const old = currentSession(res);
+    if (old) await ctx.sessions.revoke(old);
+    ctx.closeStaleSockets();
+    const { value } = ctx.sessions.issue(user.username);
+    res.setHeader('Set-Cookie', sessionCookie(value, { secure: req.secure, maxAgeMs: SESSION_TTL_MS }));
+    await ctx.audit.record('password_change', user.username, { ip: req.ip });
+    res.json({ ok: true });
   });
 
   return router;

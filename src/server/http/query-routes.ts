@@ -1,4 +1,4 @@
-/** Search, non-streaming ask, feedback and the user's conversations (every role). */
+/** Search, non-streaming ask and the user's conversations (every role); feedback is in feedback-routes.ts. */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { toAskJson } from '../../answer/ask-json.js';
@@ -6,11 +6,12 @@ import { AppError } from '../../core/errors.js';
 import { toSearchHitJson } from '../../retrieval/locator.js';
 import { runAnswer, validateAsk } from '../answering.js';
 import type { ServerContext } from '../context.js';
-import type { FeedbackRequest, SearchResponse } from '../events.js';
+import type { ConversationRename, SearchResponse } from '../events.js';
 import { currentUser } from './auth-middleware.js';
 
 const MAX_K = 50;
-const MAX_COMMENT_CHARS = 1000;
+/** A conversation title the sidebar shows on one line. */
+const MAX_TITLE_CHARS = 60;
 
 export function queryRoutes(ctx: ServerContext): Router {
   const router = Router();
@@ -50,26 +51,6 @@ export function queryRoutes(ctx: ServerContext): Router {
     res.json(toAskJson(result));
   });
 
-  router.post('/feedback', async (req, res) => {
-    const user = currentUser(res);
-    const body = (req.body ?? {}) as Partial<FeedbackRequest>;
-    if (typeof body.requestId !== 'string' || (body.rating !== 'up' && body.rating !== 'down')) {
-      throw new AppError('INVALID_REQUEST', '反馈须包含 requestId 和 rating（up 或 down）。');
-    }
-    const comment = typeof body.comment === 'string' ? body.comment.trim().slice(0, MAX_COMMENT_CHARS) : undefined;
-    const turn = await ctx.conversations.findTurn(user.username, body.requestId);
-    const saved = await ctx.conversations.setFeedback(user.username, body.requestId, body.rating, comment || undefined);
-    await ctx.audit.record('feedback', user.username, {
-      requestId: body.requestId,
-      rating: body.rating,
-      comment: comment || undefined,
-      question: turn?.question,
-      mode: turn?.mode,
-      known: saved,
-    });
-    res.json({ ok: true });
-  });
-
   router.get('/conversations', async (_req, res) => {
     res.json(await ctx.conversations.list(currentUser(res).username));
   });
@@ -78,6 +59,16 @@ export function queryRoutes(ctx: ServerContext): Router {
     const conv = await ctx.conversations.get(currentUser(res).username, req.params.id);
     if (!conv) throw new AppError('INVALID_REQUEST', '没有找到这个对话。');
     res.json(conv);
+  });
+
+  router.put('/conversations/:id', async (req, res) => {
+    const body = (req.body ?? {}) as Partial<ConversationRename>;
+    const title = typeof body.title === 'string' ? body.title.replace(/\s+/g, ' ').trim() : '';
+    if (!title) throw new AppError('INVALID_REQUEST', '请输入对话名称。');
+    if ([...title].length > MAX_TITLE_CHARS) throw new AppError('INVALID_REQUEST', `对话名称最多 ${MAX_TITLE_CHARS} 字。`);
+    const renamed = await ctx.conversations.rename(currentUser(res).username, req.params.id, title);
+    if (!renamed) throw new AppError('INVALID_REQUEST', '没有找到这个对话。');
+    res.json(renamed);
   });
 
   router.delete('/conversations/:id', async (req, res) => {

@@ -113,7 +113,7 @@ export function attachChatHandlers(io: ChatServer, ctx: ServerContext): void {
 /** True while the socket's user exists with the same role and no password change since its session began. */
 function socketStillValid(ctx: Pick<ServerContext, 'users'>, socket: ChatSocket): boolean {
   const record = ctx.users.get(socket.data.user.username);
-  return !!record && record.role === socket.data.user.role && socket.data.iat >= Date.parse(record.passwordChangedAt);
+  return !!record && !record.disabled && record.role === socket.data.user.role && socket.data.iat >= Date.parse(record.passwordChangedAt);
 }
 
 /**
