@@ -16,6 +16,7 @@ import { registerTriageCommand } from './cli/triage.js';
 import { registerTokenCommand } from './cli/token.js';
 import { registerWatchCommand } from './cli/watch.js';
 import { registerUserCommand } from './cli/user.js';
+import { registerVersionCommands } from './cli/versions.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('yingji')
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerQuestionCommands(program, ctx);
   registerTokenCommand(program, ctx);
   registerWatchCommand(program, ctx);
+  registerVersionCommands(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

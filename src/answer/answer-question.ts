@@ -55,6 +55,7 @@ function toCitation(s: NumberedSource, cited: Set<number>, highlights?: Map<numb
     text: h.chunk.text,
     cited: cited.has(s.n),
     ...(hl ? { highlights: hl } : {}),
+    ...(h.version ? { version: h.version } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { HitVersion } from '../core/types.js';
 import type { Basis } from '../retrieval/basis.js';
 
 /** Events an answer emits while it is produced; the server forwards them on socket.io. Failures are thrown as AppError. */
@@ -15,6 +16,8 @@ export interface Citation {
   cited: boolean;
   /** Sentences of `text` the answer relied on (for highlighting), when known. */
   highlights?: string[];
+  /** Version facts; `version.warning` is shown beside a citation of a text not in force. */
+  version?: HitVersion;
 }
 
 export interface AnswerTimings {

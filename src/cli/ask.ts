@@ -14,7 +14,9 @@ function formatSources(citations: Citation[]): string {
   const lines = citations.map((c) => {
     const page = c.page ? `（第${c.page}页）` : '';
     const mark = c.cited ? '' : '（未引用）';
-    return `[${c.n}] 《${c.title}》 ${c.locator}${page}  ${c.source}${mark}`;
+    const former = c.version?.formerLabel ? `（${c.version.formerLabel}）` : '';
+    const warning = c.version?.warning ? `\n    ⚠ ${c.version.warning}` : '';
+    return `[${c.n}] 《${c.title}》 ${c.locator}${former}${page}  ${c.source}${mark}${warning}`;
   });
   return `\n来源：\n${lines.join('\n')}\n`;
 }

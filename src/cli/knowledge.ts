@@ -9,6 +9,7 @@ import { rebuildKnowledgeBase } from '../index/open.js';
 import { createEmbedder } from '../main.js';
 import { toSearchHitJson } from '../retrieval/locator.js';
 import type { CliContext } from './context.js';
+import { computeVersions, STATUS_LABEL } from '../versions/families.js';
 
 export function registerKnowledgeCommands(program: Command, ctx: CliContext): void {
   program
@@ -92,26 +93,43 @@ export function registerKnowledgeCommands(program: Command, ctx: CliContext): vo
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const services = await ctx.openServices(ctx.loadConfig(cmd.optsWithGlobals()));
       try {
-        const docs = services.kb.listDocuments().map((d) => ({
-          id: d.id,
-          title: d.title,
-          type: d.docType,
-          source: d.source,
-          chunks: d.chunkCount,
-          status: d.status,
-          error: d.error ?? null,
-          issuedDate: d.issuedDate ?? null,
-          pageCount: d.pageCount ?? null,
-          notice: d.notice ?? null,
-        }));
+        const all = services.kb.listDocuments();
+        const versions = computeVersions(all);
+        // `status` is the version status the issue asks for; whether the file could be read moved to `indexStatus`.
+        const docs = all.map((d) => {
+          const v = versions.get(d.id)!;
+          return {
+            id: d.id,
+            title: d.title,
+            type: d.docType,
+            source: d.source,
+            chunks: d.chunkCount,
+            indexStatus: d.status,
+            error: d.error ?? null,
+            issuedDate: d.issuedDate ?? null,
+            effectiveDate: d.effectiveDate ?? null,
+            pageCount: d.pageCount ?? null,
+            notice: d.notice ?? null,
+            family: v.family,
+            version: v.version,
+            status: v.status,
+            supersededBy: v.supersededBy,
+          };
+        });
         if (opts.json) {
           ctx.out.write(JSON.stringify(docs, null, 2) + '\n');
           return;
         }
         if (!docs.length) ctx.out.write('知识库为空。用 yingji ingest <文件或文件夹> 导入文档。\n');
         for (const d of docs) {
-          const status = d.status === 'indexed' ? '已索引' : d.status === 'needs_ocr' ? '需OCR' : '失败';
-          ctx.out.write(`${d.id}  ${status}  ${d.type}  ${d.chunks} 段  ${d.title}  (${d.source})${d.error ? `  [${d.error.code}] ${d.error.message}` : ''}${d.notice ? `  ！${d.notice}` : ''}\n`);
+          const status = d.indexStatus === 'indexed' ? '已索引' : d.indexStatus === 'needs_ocr' ? '需OCR' : '失败';
+          const version = `${STATUS_LABEL[d.status]}${d.version ? `（${d.version}）` : ''}`;
+          ctx.out.write(`${d.id}  ${status}  ${version}  ${d.type}  ${d.chunks} 段  ${d.title}  (${d.source})${d.error ? `  [${d.error.code}] ${d.error.message}` : ''}${d.notice ? `  ！${d.notice}` : ''}\n`);
+        }
+        const multi = [...versions.families().values()].filter((f) => f.length > 1);
+        if (multi.length) {
+          const superseded = docs.filter((d) => d.status === 'superseded').length;
+          ctx.out.write(`多版本文件 ${multi.length} 组，其中已被修订的旧版本 ${superseded} 份\n`);
         }
       } finally {
         await services.close();
@@ -197,6 +215,8 @@ function formatHits(query: string, { hits, basis, basisNote, tookMs }: Retrieval
   hits.forEach((h, i) => {
     const page = h.chunk.pageStart ? `，第 ${h.chunk.pageStart} 页` : '';
     lines.push(`\n[${i + 1}] ${h.doc.title} › ${h.locator}${page}（相关度 ${h.score.toFixed(2)}）`);
+    if (h.version?.formerLabel) lines.push(`    （${h.version.formerLabel}）`);
+    if (h.version?.warning) lines.push(`    ⚠ ${h.version.warning}`);
     lines.push(indent(h.chunk.text.length > 300 ? h.chunk.text.slice(0, 300) + '…' : h.chunk.text));
   });
   return lines.join('\n') + '\n\n';

@@ -37,6 +37,8 @@ export interface DocMetadata {
   /** ISO date the text says it takes effect (施行), if found. */
   effectiveDate?: string;
   issuer?: string;
+  /** ISO date from which an admin (sidecar or UI) declares the text repealed (已废止). */
+  repealedDate?: string;
 }
 
 export interface DocError {
@@ -99,6 +101,26 @@ export interface Hit {
   score: number;
   /** Heading path joined with ' › ', ending in the article label. */
   locator: string;
+  /** Where the document stands among the versions of its family (src/versions). */
+  version?: HitVersion;
+}
+
+/** in_force 现行有效, superseded 已被修订, not_yet_in_force 尚未施行, repealed 已废止. */
+export type VersionStatus = 'in_force' | 'superseded' | 'not_yet_in_force' | 'repealed';
+
+/** A hit's version facts, and what the reader must be told when the text is not the one in force. */
+export interface HitVersion {
+  family: string;
+  /** ISO date the version took effect (or was issued, when no 施行 date is known). */
+  version: string | null;
+  status: VersionStatus;
+  /** The version in force of the same family, when this one is not it. */
+  currentDocId: string | null;
+  currentTitle?: string;
+  /** Shown beside the citation when the text is not in force, e.g. 此为旧版（2007-11-01 施行），已被 2024-11-01 施行的版本修订。 */
+  warning?: string;
+  /** The label this article's content stood under in the previous version, when different: 原第二十一条. */
+  formerLabel?: string;
 }
 
 /** A hit as the command line (`search --json`) and the HTTP API report it. */
@@ -111,4 +133,5 @@ export interface SearchHitJson {
   page: number | null;
   score: number;
   text: string;
+  version?: HitVersion;
 }

@@ -64,6 +64,11 @@ export function extractMetadata(input: MetadataInput): DocMetadata {
 
   const meta: DocMetadata = { title: title.text, docType };
   if (dates.issued) meta.issuedDate = dates.issued;
+  else if (!effective) {
+    // Collections name versions by date: 突发事件应对法(2007-08-30).md.
+    const fromName = fileNameDate(input.fileName);
+    if (fromName) meta.issuedDate = fromName;
+  }
   if (effective) meta.effectiveDate = effective;
   if (issuer) meta.issuer = issuer;
 
@@ -204,6 +209,12 @@ function findDates(header: string[], titleLine: string | undefined): FoundDates 
   if (iss) out.issued = iss;
   if (effective) out.effective = effective;
   return out;
+}
+
+/** A YYYY-MM-DD or YYYYMMDD date in a file name, when it is a real day. */
+function fileNameDate(fileName: string): string | undefined {
+  const m = /(?<!\d)((?:19|20)\d{2})[-_.]?(\d{2})[-_.]?(\d{2})(?!\d)/.exec(path.parse(fileName).name);
+  return m ? toIsoDate(m[1]!, m[2]!, m[3]!) : undefined;
 }
 
 /** The last 本法自…起施行 clause of the body. */

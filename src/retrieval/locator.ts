@@ -17,5 +17,6 @@ export function toSearchHitJson(hit: Hit): SearchHitJson {
     page: hit.chunk.pageStart ?? null,
     score: hit.score,
     text: hit.chunk.text,
+    ...(hit.version ? { version: hit.version } : {}),
   };
 }

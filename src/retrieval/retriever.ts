@@ -12,6 +12,9 @@ import { labelMatches, matchDocuments, parseArticleRef, type ArticleRef } from '
 import { formatLocator } from './locator.js';
 import { expandQuery, loadSynonyms, type SynonymTable } from './synonyms.js';
 import type { QueryAnalysis, RetrievalResult, RetrieveOptions, Retriever } from './types.js';
+import { computeVersions, hitVersionOf, todayIso, type VersionTable } from '../versions/families.js';
+import { selectVersions } from '../versions/version-intent.js';
+import { createArticleHistory } from '../versions/article-history.js';
 
 /** What retrieval needs of the knowledge base: reading and searching, never writing. */
 export type RetrievalSource = KnowledgeReader & KnowledgeSearch;
@@ -69,6 +72,18 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
   const synonyms = deps.synonyms ?? loadSynonyms(deps.synonymFiles ?? []);
   const { kb } = deps;
   const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
+  const history = createArticleHistory(kb);
+  // Families cost ~15 ms over 3,400 documents: computed once per change of the document list (same document
+  // objects in the same order = no change; a put replaces the object), not per query.
+  let versionCache: { docs: SourceDoc[]; today: string; table: VersionTable } | undefined;
+  const versionsNow = (): VersionTable => {
+    const all = kb.listDocuments();
+    const today = todayIso();
+    if (!versionCache || versionCache.today !== today || !sameDocuments(versionCache.docs, all)) {
+      versionCache = { docs: all, today, table: computeVersions(all, today) };
+    }
+    return versionCache.table;
+  };
 
   return {
     async retrieve(query: string, options: RetrieveOptions = {}): Promise<RetrievalResult> {
@@ -76,6 +91,15 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       const k = Math.max(1, options.k ?? DEFAULT_K);
       const docs = kb.listDocuments().filter((d) => d.status === 'indexed');
       const analysis = analyzeQuery(query, synonyms, docs, tuning.expansionWeight, options.alternativeQueries);
+      // Versions not in force answer only when the question asks for them (2007年版…, 修订前, a date).
+      const versions = versionsNow();
+      const named = namedDocuments(query, docs);
+      const selection = selectVersions(query, versions, docs, [...(analysis.articleRef?.docIds ?? []), ...named.matched]);
+      if (analysis.articleRef) {
+        const ids = analysis.articleRef.docIds.filter((id) => selection.allows(id));
+        if (ids.length) analysis.articleRef.docIds = ids;
+        else delete analysis.articleRef;
+      }
       const allowed = options.docIds ? new Set(options.docIds) : undefined;
       if (kb.chunkCount() === 0 || analysis.terms.length === 0 && !analysis.articleRef) {
         return { query, analysis, hits: [], tookMs: performance.now() - started, sufficient: false, basis: 'none', answerTypes: answerTypesOf(query) };
@@ -104,7 +128,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         if (chunk && doc) entry({ chunk, doc }).fused += tuning.questionWeight / (tuning.rrfK + rank + 1);
       });
 
-      const { matched, missing } = namedDocuments(query, docs);
+      const { matched, missing } = named;
       const namedDocs = new Set(matched);
       if (namedDocs.size) {
         for (const e of fused.values()) if (namedDocs.has(e.ref.chunk.docId)) e.fused *= NAMED_DOC_BOOST;
@@ -142,11 +166,15 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         const { chunk, doc } = e.ref;
         if (allowed && !allowed.has(chunk.docId)) continue;
         if (doc.status !== 'indexed') continue;
+        if (!selection.allows(doc.id)) continue;
         const fingerprint = bigramSet(chunk.text);
         if (keptFingerprints.some((f) => jaccard(f, fingerprint) > 0.85)) continue;
         keptFingerprints.push(fingerprint);
         const score = articleIds.has(chunk.id) ? 1 : scoreOf(doc, chunk, e.similarity);
-        hits.push({ chunk, doc, score, locator: formatLocator(chunk) });
+        const hit: Hit = { chunk, doc, score, locator: formatLocator(chunk) };
+        const version = hitVersionOf(versions, doc, (id) => kb.getDocument(id));
+        if (version) hit.version = articleIds.has(chunk.id) ? history.annotate(versions, version, doc, chunk) : version;
+        hits.push(hit);
       }
       // A question about a document the knowledge base does not hold has no basis here, however similar the words.
       const sufficient =
@@ -282,6 +310,12 @@ function termIdfOf(kb: RetrievalSource, terms: string[]): Map<string, number> {
 /** Share of `terms` that occur in `text`. */
 function shareIn(terms: string[], text: string): number {
   return terms.length ? terms.filter((t) => text.includes(t)).length / terms.length : 0;
+}
+
+function sameDocuments(a: SourceDoc[], b: SourceDoc[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function round(x: number): number {

@@ -32,6 +32,7 @@ import { buildOpenApiDocument, listExpressRoutes } from './http/openapi.js';
 import { bearerAuth } from './http/token-auth.js';
 import { tokenRoutes } from './http/token-routes.js';
 import { trainingRoutes } from './http/training-routes.js';
+import { versionsRoutes } from './http/versions-routes.js';
 import { IngestJobs } from './ingest-jobs.js';
 import { startFolderWatcher, type FolderWatcher } from './folder-watcher.js';
 import { attachChatHandlers, closeStaleSockets, emitToAdmins, sessionRoom, type ChatServer } from './socket/chat-handlers.js';
@@ -148,6 +149,7 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   api.use(triageRoutes(ctx));
   api.use(trainingRoutes(ctx));
   api.use(questionRoutes(ctx));
+  api.use(versionsRoutes(ctx));
   api.use(documentRoutes(ctx));
   api.use(tokenRoutes(ctx));
   api.use(adminRoutes(ctx));

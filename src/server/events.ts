@@ -500,3 +500,35 @@ export interface ApiTokenCreated {
   token: string;
   info: ApiTokenInfo;
 }
+
+// ---- Versions (issue 13): families, diffs, 新规速递 ----
+
+export type { DocumentDiff, DocumentChangeJson, DiffSide } from '../versions/document-diff.js';
+export type { FeedItem } from '../versions/feed.js';
+export type { DiffPart } from '../versions/char-diff.js';
+export type { ChangeKind } from '../versions/align.js';
+export type { HitVersion, VersionStatus } from '../core/types.js';
+
+/** One version of a family as GET /api/documents/:id/versions and GET /api/families list it. */
+export interface VersionEntry {
+  docId: string;
+  title: string;
+  source: string;
+  version: string | null;
+  status: import('../core/types.js').VersionStatus;
+  supersededBy: string | null;
+  issuedDate: string | null;
+  effectiveDate: string | null;
+}
+
+export interface FamilyVersions {
+  family: string;
+  currentDocId: string | null;
+  /** Oldest first. */
+  versions: VersionEntry[];
+}
+
+export interface ChangesFeedResponse {
+  since: string;
+  items: import('../versions/feed.js').FeedItem[];
+}

@@ -98,6 +98,7 @@ export function parseMetadata(raw: unknown): Partial<DocMetadata> | undefined {
         break;
       case 'issuedDate':
       case 'effectiveDate':
+      case 'repealedDate':
         if (typeof v !== 'string' || !isCalendarDate(v)) {
           throw new AppError('INVALID_REQUEST', `${key} 须为真实存在的日期，格式 YYYY-MM-DD（例如 2024-06-01），收到 ${String(v).slice(0, 40)}。`);
         }

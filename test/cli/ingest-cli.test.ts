@@ -12,6 +12,7 @@ interface DocRow {
   type: string;
   source: string;
   chunks: number;
+  indexStatus: string;
   status: string;
   error: { code: string; message: string } | null;
 }
@@ -89,7 +90,7 @@ describe('yingji command line', () => {
     expect(run.code, run.stderr + run.stdout).toBe(0);
     const rows = await docs(data);
     expect(rows).toHaveLength(4);
-    expect(rows.every((d) => d.status === 'indexed' && d.chunks > 0)).toBe(true);
+    expect(rows.every((d) => d.indexStatus === 'indexed' && d.chunks > 0)).toBe(true);
     const law = rows.find((d) => d.source === 'sample-safety-law.md');
     expect(law?.title).toBe('示例安全生产法');
     expect(law?.type).toBe('法律');
@@ -153,20 +154,20 @@ describe('yingji command line', () => {
     expect(run.code).toBe(2);
     const rows = await docs(data);
     const bySource = new Map(rows.map((d) => [d.source, d]));
-    expect(bySource.get('sample-fire-reg.md')?.status).toBe('indexed');
+    expect(bySource.get('sample-fire-reg.md')?.indexStatus).toBe('indexed');
     for (const [file, code] of [
       ['empty.pdf', 'EMPTY_FILE'],
       ['corrupt.pdf', 'PARSE_FAILED'],
       ['binary.txt', 'BINARY_NOT_TEXT'],
       ['notes.xyz', 'UNSUPPORTED_FILE_TYPE'],
     ] as const) {
-      expect(bySource.get(file)?.status, file).toBe('failed');
+      expect(bySource.get(file)?.indexStatus, file).toBe('failed');
       expect(bySource.get(file)?.error?.code, file).toBe(code);
       expect(bySource.get(file)?.error?.message, file).toMatch(/[\u4e00-\u9fff]/);
       expect(run.stdout).toContain(file);
     }
     // Everything indexed before is still there and searchable.
-    for (const id of beforeIds) expect(rows.find((d) => d.id === id)?.status).toBe('indexed');
+    for (const id of beforeIds) expect(rows.find((d) => d.id === id)?.indexStatus).toBe('indexed');
   });
 
   it('removes a document and all its chunks', async () => {

@@ -79,8 +79,8 @@ describe('OCR bounds on a 2,000-page image-only PDF', () => {
     expect(run.stdout).toContain('部分导入');
     expect(run.stdout).toContain(`共 ${SCAN_PAGES} 页，只识别了第 1–2 页`);
     const docs = await runYingji(['docs', '--json', '--data', data]);
-    const [doc] = JSON.parse(docs.stdout) as { status: string; notice?: string; pageCount?: number }[];
-    expect(doc.status).toBe('indexed');
+    const [doc] = JSON.parse(docs.stdout) as { indexStatus: string; notice?: string; pageCount?: number }[];
+    expect(doc.indexStatus).toBe('indexed');
     expect(doc.pageCount).toBe(SCAN_PAGES);
     expect(doc.notice).toContain('OCR_MAX_PAGES');
   }, 300_000);

@@ -125,10 +125,20 @@ describe('document management over the real server', () => {
       field: 'file',
     });
     expect(replaced.status).toBe(202);
-    const replaceDone = await jobDone((await replaced.json()).jobId);
-    expect(replaceDone.outcomes[0]).toMatchObject({ status: 'replaced', docId: doc.id });
-    const detail = await (await server.api(`/api/documents/${doc.id}`, { cookie: admin })).json();
+    const accepted = await replaced.json();
+    expect(accepted.previousDocId).toBe(doc.id);
+    const replaceDone = await jobDone(accepted.jobId);
+    // 替换 makes a new version of the same text; the old one stays, with its original downloadable.
+    expect(replaceDone.outcomes[0]).toMatchObject({ status: 'added', docId: accepted.docId });
+    const detail = await (await server.api(`/api/documents/${accepted.docId}`, { cookie: admin })).json();
     expect(detail.chunks.map((c: { text: string }) => c.text).join('')).toContain('交接班');
+    expect(detail.doc.title).toBe('区应急局值班制度');
+    expect((await server.api(`/api/documents/${doc.id}/file`, { cookie: admin })).status).toBe(200);
+    const family = await (await server.api(`/api/documents/${doc.id}/versions`, { cookie: admin })).json();
+    expect(family.versions.map((v: { docId: string }) => v.docId)).toEqual([doc.id, accepted.docId]);
+    expect(family.currentDocId).toBe(accepted.docId);
+    const newer = await server.api(`/api/documents/${accepted.docId}`, { method: 'DELETE', cookie: admin });
+    expect(newer.status).toBe(200);
 
     const del = await server.api(`/api/documents/${doc.id}`, { method: 'DELETE', cookie: admin });
     expect(del.status).toBe(200);

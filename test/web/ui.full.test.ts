@@ -66,7 +66,7 @@ describe('web UI in Debian chromium', () => {
     const page = await loggedIn('值班员甲', 'officer-password-1');
     await expect(page.locator('.status').textContent()).resolves.toMatch(/索引：3 份文档/);
     // Reading is for every role: an officer has 法规浏览 too (changing documents stays with admins).
-    expect(await page.locator('.nav a').allTextContents()).toEqual(['对话', '事件速判', '法规浏览', '培训']);
+    expect(await page.locator('.nav a').allTextContents()).toEqual(['对话', '事件速判', '法规浏览', '培训', '新规速递', '修订对照']);
     await ask(page, '台风防御的应急响应分为几级？');
     const turn = page.locator('.turn').last();
     expect((await turn.locator('.answer-body').innerText()).length).toBeGreaterThan(10);

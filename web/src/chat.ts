@@ -8,6 +8,7 @@ import { api, ApiError } from './api.js';
 import { clear, formatDateTime, h, newId } from './dom.js';
 import { appendHighlighted, renderMarkdown } from './markdown.js';
 import { addToListButton } from './training-add.js';
+import { versionBadge, versionWarning } from './versions.js';
 import type { View, ViewContext } from './view.js';
 
 const MODE_LABELS: Record<AnswerMode, string> = { llm: '大模型回答', extractive: '离线检索模式', 'no-basis': '未找到依据' };
@@ -508,8 +509,10 @@ export function mountChat(container: HTMLElement, { session, refreshHealth }: Vi
           h('span', { class: 'src-n' }, `[${c.n}]`),
           h('span', { class: 'src-title' }, `《${c.title}》`),
           h('span', { class: 'src-loc' }, c.locator),
+          versionBadge(c.version),
           c.page !== null ? h('span', { class: 'src-page' }, `第 ${c.page} 页`) : null,
         ),
+        versionWarning(c.docId, c.version),
         passage,
         h('a', { class: 'src-link', href: `#/browse/${encodeURIComponent(c.docId)}/${encodeURIComponent(c.locator)}` }, '查看全文 →'),
         canCurate ? addToListButton({ docId: c.docId, label: c.locator }) : null,

@@ -15,6 +15,8 @@ import { clear, h } from './dom.js';
 import { createStatusBar } from './status-bar.js';
 import { mountTokens } from './tokens.js';
 import type { AppSocket, MountView, Session, View, ViewContext } from './view.js';
+import { mountVersionDiff } from './versions.js';
+import { mountChangesFeed } from './versions-feed.js';
 import './styles.css';
 
 const root = document.getElementById('app') as HTMLElement;
@@ -40,6 +42,8 @@ const ROUTES: Record<string, Route> = {
   audit: { mount: mountAudit, allowed: (role) => role === 'admin', keep: false },
   account: { mount: mountAccount, allowed: () => true, keep: false },
   tokens: { mount: mountTokens, allowed: (role) => role === 'admin', keep: false },
+  changes: { mount: mountChangesFeed, allowed: () => true, keep: false },
+  diff: { mount: mountVersionDiff, allowed: () => true, keep: false },
 };
 
 setUnauthorizedHandler(() => {
@@ -123,6 +127,7 @@ function renderShell(): void {
   if (user.role === 'admin') links.push(['#/docs', '文档管理']);
   if (user.role === 'admin') links.push(['#/feedback', '反馈'], ['#/users', '用户'], ['#/audit', '审计'], ['#/tokens', 'API 令牌']);
   links.push(['#/training', '培训']);
+  links.push(['#/changes', '新规速递'], ['#/diff', '修订对照']);
   for (const [href, label] of links) nav.append(h('a', { href, 'data-route': href }, label));
   const logout = h(
     'button',

@@ -7,8 +7,9 @@ import multer from 'multer';
 import { AppError, toAppError } from '../../core/errors.js';
 import type { SourceDoc } from '../../core/types.js';
 import { resolveOriginal } from '../../index/originals-store.js';
-import { removeDocument } from '../../ingest/pipeline.js';
+import { documentIdFor, removeDocument } from '../../ingest/pipeline.js';
 import type { IngestInput } from '../../ingest/types.js';
+import { nextVersionSourceKey } from '../../versions/families.js';
 import type { ServerContext } from '../context.js';
 import type { DocumentDetail, UploadAccepted, WireError } from '../events.js';
 import { checkUploadType, parseMetadata, safeFileName } from '../uploads.js';
@@ -115,10 +116,15 @@ export function documentRoutes(ctx: ServerContext): Router {
       const doc = requireDoc(ctx, req.params.id as string);
       const metadata = parseMetadata(req.is('multipart/form-data') ? bodyField(req, 'metadata') : req.body);
       let input: IngestInput;
+      let docId = doc.id;
       if (file) {
         const name = safeFileName(file.originalname);
         await checkUploadType(name, file.path, file.size);
-        input = { sourceKey: doc.sourceKey, fileName: name, path: file.path, metadata };
+        // 替换 keeps history: the file becomes a new version of the same text (its own document, same title, so
+        // the same family); the old version stays, superseded once the new one is in force, its original downloadable.
+        const sourceKey = nextVersionSourceKey(doc.sourceKey);
+        docId = documentIdFor(sourceKey);
+        input = { sourceKey, fileName: name, path: file.path, metadata: { title: doc.title, ...metadata } };
         await ctx.audit.record('replace', user.username, { docId: doc.id, title: doc.title, from: doc.source, to: name });
       } else {
         if (!metadata) throw new AppError('INVALID_REQUEST', '请上传新版本文件（字段 file）或提供要修改的 metadata。');
@@ -127,7 +133,7 @@ export function documentRoutes(ctx: ServerContext): Router {
       }
       const job = await ctx.jobs.enqueue({ kind: file ? 'replace' : 'metadata', user: user.username, inputs: [input], cleanup: [...cleanup] });
       cleanup.length = 0;
-      res.status(202).json({ jobId: job.jobId, docId: doc.id });
+      res.status(202).json({ jobId: job.jobId, docId, ...(docId !== doc.id ? { previousDocId: doc.id } : {}) });
     } finally {
       await Promise.all(cleanup.map((f) => rm(f, { force: true })));
     }
