@@ -92,7 +92,7 @@ describe('trainer and admin pages in Debian chromium', () => {
 
   it('a trainer jumps to plan section 4.3.1 and to 第X条, the address follows, the title filter survives', async () => {
     const page = await loggedIn('trainer1', 'trainer-password-1');
-    await page.getByRole('link', { name: '法规浏览' }).click();
+    await page.getByRole('link', { name: '法规浏览', exact: true }).click();
     // Grouped by type; the two plans with one title are marked as such, each with its date.
     await page.locator('.doc-group h2', { hasText: '应急预案' }).waitFor();
     const dups = page.locator('.doc-list li.dup');
@@ -171,7 +171,7 @@ describe('trainer and admin pages in Debian chromium', () => {
 
   it('a rejected upload gets a red bar and says 拒绝 once', async () => {
     const page = await loggedIn('admin', ADMIN_PASSWORD);
-    await page.getByRole('link', { name: '文档管理' }).click();
+    await page.getByRole('link', { name: '文档管理', exact: true }).click();
     await page.locator('.docs-table tbody tr[data-doc]').first().waitFor();
     await page.locator('input[type=file][multiple]').setInputFiles({ name: 'fake.pdf', mimeType: 'application/pdf', buffer: Buffer.from('这不是 PDF，只是一段文字。\n') });
     const row = page.locator('.upload-list li.failed', { hasText: 'fake.pdf' });
@@ -185,7 +185,7 @@ describe('trainer and admin pages in Debian chromium', () => {
 
   it('重新导入 says what it will do before it starts and shows files done of total', async () => {
     const page = await loggedIn('admin', ADMIN_PASSWORD);
-    await page.getByRole('link', { name: '文档管理' }).click();
+    await page.getByRole('link', { name: '文档管理', exact: true }).click();
     await page.locator('.docs-table tbody tr[data-doc]').first().waitFor();
     const rule = '# 值班交接制度\n\n第一条 交班人应当当面向接班人交代未办结事项。\n\n第二条 接班人签字后方可离岗。\n';
     await page.locator('input[type=file][multiple]').setInputFiles({ name: 'handover-rule.md', mimeType: 'text/markdown', buffer: Buffer.from(rule) });
@@ -212,7 +212,7 @@ describe('trainer and admin pages in Debian chromium', () => {
     await page.locator('.account-form .ok', { hasText: '密码已修改' }).waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'admin-account-1280.png') });
     // This page stays signed in (its cookie was renewed) and its socket reconnects: a question is still answered.
-    await page.getByRole('link', { name: '对话' }).click();
+    await page.getByRole('link', { name: '对话', exact: true }).click();
     await page.getByLabel('问题').fill('有限空间作业发生事故应当如何施救？');
     await page.getByLabel('问题').press('Enter');
     await page.locator('.turn').first().locator('.actions button', { hasText: '复制' }).waitFor();
@@ -237,7 +237,7 @@ describe('trainer and admin pages in Debian chromium', () => {
 
     expect(await loginError('officer2', 'officer-password-2')).toContain('已停用');
 
-    await page.getByRole('link', { name: '审计' }).click();
+    await page.getByRole('link', { name: '审计', exact: true }).click();
     await page.locator('.audit-table tbody tr').first().waitFor();
     await page.getByLabel('按操作筛选').selectOption('user_disable');
     await expect.poll(() => page.locator('.audit-table tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/admin\s+停用账号\s+对象：officer2/)]);

@@ -152,7 +152,7 @@ describe('the officer\'s answer in Debian chromium', () => {
     await page.screenshot({ path: path.join(SHOTS, 'officer-browse-1280.png') });
 
     // A follow-up shows what was actually searched.
-    await page.getByRole('link', { name: '对话' }).click();
+    await page.getByRole('link', { name: '对话', exact: true }).click();
     await page.locator('.turn').first().waitFor();
     await ask(page, '那较大事故呢？');
     const searched = page.locator('.turn').last().locator('.searched');
@@ -189,7 +189,7 @@ describe('the officer\'s answer in Debian chromium', () => {
     await page.context().close();
 
     const admin = await loggedIn('admin', ADMIN_PASSWORD);
-    await admin.getByRole('link', { name: '反馈' }).click();
+    await admin.getByRole('link', { name: '反馈', exact: true }).click();
     const card = admin.locator('.feedback-card', { hasText: '没有说明向区应急管理局报告的电话' });
     await card.waitFor();
     await expect(card.innerText()).resolves.toContain('值班员乙');

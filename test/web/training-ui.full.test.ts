@@ -101,7 +101,7 @@ describe('培训 in Debian chromium', () => {
   }
 
   async function askAndAddFirstCard(page: Page, question: string, newListName?: string): Promise<string> {
-    await page.getByRole('link', { name: '对话' }).click();
+    await page.getByRole('link', { name: '对话', exact: true }).click();
     const before = await page.locator('.turn').count();
     await page.getByLabel('问题').fill(question);
     await page.getByLabel('问题').press('Enter');
@@ -132,7 +132,7 @@ describe('培训 in Debian chromium', () => {
     await trainer.screenshot({ path: path.join(SHOTS, 'training-source-card-add.png') });
 
     // 2. A third article from 法规浏览.
-    await trainer.getByRole('link', { name: '法规浏览' }).click();
+    await trainer.getByRole('link', { name: '法规浏览', exact: true }).click();
     await trainer.getByRole('link', { name: /示例安全生产事故报告条例/ }).click();
     const article = trainer.locator('[data-article="第十三条"]');
     await article.getByRole('button', { name: '加入清单' }).click();
@@ -141,7 +141,7 @@ describe('培训 in Debian chromium', () => {
     await trainer.screenshot({ path: path.join(SHOTS, 'training-browse-add.png') });
 
     // 3. The list: annotate, reorder, share.
-    await trainer.getByRole('link', { name: '培训' }).click();
+    await trainer.getByRole('link', { name: '培训', exact: true }).click();
     await trainer.getByRole('link', { name: '应知应会（事故报告）', exact: true }).click();
     const items = trainer.locator('.tr-item');
     await items.first().waitFor();
@@ -184,7 +184,7 @@ describe('培训 in Debian chromium', () => {
 
     // 5. The officer, at phone width: the booklet, then the quiz — first answer right, second wrong.
     const officer = await loggedIn(OFFICER, { width: 390, height: 844 });
-    await officer.getByRole('link', { name: '培训' }).click();
+    await officer.getByRole('link', { name: '培训', exact: true }).click();
     await officer.getByRole('link', { name: '应知应会（事故报告）', exact: true }).click();
     await expect(officer.locator('.tr-booklet').innerText()).resolves.toContain('培训师提示：注意：是1小时，不是2小时');
     await officer.screenshot({ path: path.join(SHOTS, 'training-booklet-phone.png') });

@@ -61,7 +61,7 @@ describe('事件速判 panel in Debian chromium', () => {
 
   it('an officer types a report, sees the cited card, corrects a fact, ticks an action, copies and prints the draft', async () => {
     const page = await loggedIn('值班员乙', 'officer-password-1', { width: 1280, height: 900 });
-    await page.getByRole('link', { name: '事件速判' }).click();
+    await page.getByRole('link', { name: '事件速判', exact: true }).click();
     await page.getByLabel('事发时间').fill(shanghaiLocal(10 * MINUTE_MS));
     await page.getByLabel('事件报告').fill(REPORT);
     await page.getByRole('button', { name: '速判', exact: true }).click();

@@ -100,7 +100,7 @@ describe('web UI in Debian chromium', () => {
 
   it('an admin uploads a DOCX with progress and then finds its content by asking', async () => {
     const page = await loggedIn('admin', ADMIN_PASSWORD);
-    await page.getByRole('link', { name: '文档管理' }).click();
+    await page.getByRole('link', { name: '文档管理', exact: true }).click();
     await page.locator('.docs-table tbody tr').first().waitFor();
     await page.locator('input[type=file][multiple]').setInputFiles(DOCX);
     const row = page.locator('.upload-list li', { hasText: 'work-accident-emergency-reg.docx' });
@@ -109,7 +109,7 @@ describe('web UI in Debian chromium', () => {
     await expect(page.locator('.docs-table tbody tr', { hasText: 'work-accident-emergency-reg.docx' }).locator('td[data-label="状态"]').innerText()).resolves.toContain('已索引');
     await page.screenshot({ path: path.join(SHOTS, 'docs-admin.png'), fullPage: true });
 
-    await page.getByRole('link', { name: '对话' }).click();
+    await page.getByRole('link', { name: '对话', exact: true }).click();
     await ask(page, '生产安全事故应急救援预案应当多久组织一次演练？');
     const turn = page.locator('.turn').last();
     await expect(turn.locator('.sources').innerText()).resolves.toContain('生产安全事故应急条例');
@@ -119,7 +119,7 @@ describe('web UI in Debian chromium', () => {
 
   it('a trainer browses a regulation article by article and jumps to 第X条', async () => {
     const page = await loggedIn('trainer1', 'trainer-password-1');
-    await page.getByRole('link', { name: '法规浏览' }).click();
+    await page.getByRole('link', { name: '法规浏览', exact: true }).click();
     await page.getByRole('link', { name: /突发事件应对法/ }).click();
     await page.locator('.article').first().waitFor();
     await page.getByLabel('跳转到条或章节').fill('21');
