@@ -99,10 +99,15 @@ interface ClientResult {
   upload?: UploadResult;
 }
 
+/** The server's cap on sockets per session (src/server/socket). */
+const SOCKETS_PER_SESSION = 20;
+
 /** The load generator (worker thread). */
 async function runClients(opts: {
   url: string;
   cookie: string;
+  /** One per SOCKETS_PER_SESSION askers. */
+  cookies: string[];
   seconds: number;
   askers: number;
   searchers: number;
@@ -123,7 +128,7 @@ async function runClients(opts: {
   const asker = async (i: number) => {
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(app.url, {
       transports: ['websocket'],
-      extraHeaders: { cookie },
+      extraHeaders: { cookie: opts.cookies[Math.floor(i / SOCKETS_PER_SESSION) % opts.cookies.length] },
       reconnection: false,
       forceNew: true,
     });
@@ -258,17 +263,22 @@ async function main(): Promise<void> {
   const app = await createApp({ services, port: 0, host: '127.0.0.1', webDistDir: null, log: (l) => console.error(l) });
   console.error(`知识库：${services.kb.listDocuments().length} 份文档，${services.kb.chunkCount()} 段（导入 ${ingestMs} ms）；${app.url}`);
 
-  const login = await fetch(`${app.url}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password }),
-  });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+  // The server allows 20 sockets per session (a browser tab opens one): one session per 20 askers, as many tabs would.
+  const cookies: string[] = [];
+  for (let i = 0; i < Math.max(1, Math.ceil(ASKERS / SOCKETS_PER_SESSION)); i++) {
+    const login = await fetch(`${app.url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    cookies.push((login.headers.get('set-cookie') ?? '').split(';')[0]);
+  }
+  const cookie = cookies[0];
 
   // Workers do not inherit tsx's loader hooks on Node 20: register them in the worker, then load this file.
   const bootstrap = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(import.meta.url)});`;
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), {
-    workerData: { url: app.url, cookie, seconds: SECONDS, askers: ASKERS, searchers: SEARCHERS, uploadFile },
+    workerData: { url: app.url, cookie, cookies, seconds: SECONDS, askers: ASKERS, searchers: SEARCHERS, uploadFile },
   });
   const { askLat, searchLat, askErrors, searchErrors, errorSamples, seconds, upload } = await new Promise<ClientResult>((resolve, reject) => {
     worker.once('message', resolve);
