@@ -39,7 +39,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       out(`知识库：${indexed} 份文档，${services.kb.chunkCount()} 个段落（${config.dataDir}）`);
       if (app.initialAdminPassword) {
         out(`已创建管理员账号 admin，初始密码：${app.initialAdminPassword}`);
-        out('（此密码只显示这一次；登录后请用 yingji user passwd admin --password 新密码 修改）');
+        out('（此密码只显示这一次；登录后点右上角的用户名修改密码）');
       } else {
         out('登录：使用已有账号；管理账号用 yingji user add/list/passwd/remove');
       }
