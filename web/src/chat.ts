@@ -5,7 +5,7 @@
  */
 import type { AnswerMode, AnswerResult, Citation, ConversationDetail, ConversationSummary, ConversationTurnRecord } from '../../src/server/events.js';
 import { api, ApiError } from './api.js';
-import { clear, formatDateTime, h, newId } from './dom.js';
+import { clear, copyText, formatDateTime, h, newId } from './dom.js';
 import { appendHighlighted, renderMarkdown } from './markdown.js';
 import { addToListButton } from './training-add.js';
 import { versionBadge, versionWarning } from './versions.js';
@@ -642,18 +642,3 @@ function thumbIcon(down: boolean): SVGSVGElement {
   return svg;
 }
 
-async function copyText(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    // Plain-http duty-room deployments have no Clipboard API: fall back to a hidden textarea.
-    const ta = h('textarea', { style: 'position:fixed;opacity:0' });
-    ta.value = text;
-    document.body.append(ta);
-    ta.select();
-    const ok = document.execCommand('copy');
-    ta.remove();
-    return ok;
-  }
-}

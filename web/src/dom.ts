@@ -41,3 +41,19 @@ export function formatDateTime(iso: string): string {
 export function newId(): string {
   return crypto.randomUUID().replace(/-/g, '');
 }
+
+/** Clipboard API where there is one; plain-http duty-room deployments fall back to a hidden textarea. */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const ta = h('textarea', { style: 'position:fixed;opacity:0' });
+    ta.value = text;
+    document.body.append(ta);
+    ta.select();
+    const ok = document.execCommand('copy');
+    ta.remove();
+    return ok;
+  }
+}

@@ -1,5 +1,4 @@
 /** Small formatting helpers of the 事件速判 panel: datetime-local ↔ ISO, countdowns, copying. */
-import { h } from './dom.js';
 
 const MINUTE_MS = 60_000;
 
@@ -32,21 +31,6 @@ export function countdown(msLeft: number): { text: string; overdue: boolean } {
   return { text: hours ? `还剩 ${hours} 小时 ${min} 分` : `还剩 ${min} 分 ${String(sec).padStart(2, '0')} 秒`, overdue: false };
 }
 
-/** Clipboard API where there is one; plain-http duty-room deployments fall back to a hidden textarea. */
-export async function copyText(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    const ta = h('textarea', { style: 'position:fixed;opacity:0' });
-    ta.value = text;
-    document.body.append(ta);
-    ta.select();
-    const ok = document.execCommand('copy');
-    ta.remove();
-    return ok;
-  }
-}
 
 const ISO_INSTANT = /\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)/g;
 

@@ -5,9 +5,9 @@
  */
 import type { TriageBasis, TriageCard, TriageCriteriaReport, TriageFacts, TriageRequest, WarningColour } from '../../src/server/events.js';
 import { api, ApiError } from './api.js';
-import { append, clear, h, newId } from './dom.js';
+import { append, clear, copyText, h, newId } from './dom.js';
 import { mountChat } from './chat.js';
-import { copyText, countdown, fromLocalInput, localizeInstants, toLocalInput } from './triage-format.js';
+import { countdown, fromLocalInput, localizeInstants, toLocalInput } from './triage-format.js';
 import type { MountView, View } from './view.js';
 
 const CURRENT_KEY = 'yingji.triage.current';
