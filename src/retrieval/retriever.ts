@@ -150,15 +150,21 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       // Another wording of the question (the model's legal rewrite) may state what the passage covers.
       const alternativeIdf = termIdfOf(kb, analysis.alternativeTerms ?? []);
       const ownTerms = analysis.terms.filter((t) => t.weight >= 1).map((t) => t.term.toLowerCase());
+      // Each score is needed twice (re-ranking the head, then the hits): computed once per passage.
+      const scores = new Map<string, number>();
       const scoreOf = (doc: SourceDoc, chunk: Chunk, similarity: number) => {
+        const known = scores.get(chunk.id);
+        if (known !== undefined) return known;
         const asked = deps.questions?.questionText(chunk.id) ?? '';
-        return Math.max(
+        const score = Math.max(
           absoluteScore(termIdf, doc, chunk, similarity, asked),
           alternativeIdf.size ? absoluteScore(alternativeIdf, doc, chunk, similarity, asked) : 0,
           // A question confirmed for this passage that shares most of the query's words is evidence of its own,
           // even when those words (罐子, 白烟) never occur in the documents.
           asked ? round(0.8 * shareIn(ownTerms, asked.toLowerCase())) : 0,
         );
+        scores.set(chunk.id, score);
+        return score;
       };
       ranked = rerankByCoverage(ranked, tuning, (e) => scoreOf(e.ref.doc, e.ref.chunk, e.similarity));
       for (const e of ranked) {
