@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { AppError } from './core/errors.js';
-import { isTimeZone } from './core/local-time.js';
+import { DEFAULT_TIME_ZONE, isTimeZone } from './core/local-time.js';
 
 type Kind = 'string' | 'int' | 'url' | 'urls' | 'enum' | 'bool';
 
@@ -37,7 +37,7 @@ export const CONFIG_SPEC = [
   { env: 'ALLOWED_ORIGINS', kind: 'string', default: '', description: '除本服务地址外允许发起修改请求的网页来源，逗号分隔（如 https://yingji.example.org）/ extra allowed origins' },
   { env: 'YINGJI_ADMIN_PASSWORD', kind: 'string', default: '', description: '首次启动时 admin 账号的密码；留空则生成并打印一次 / first admin password' },
   { env: 'OCR', kind: 'enum', values: ['auto', 'off'], default: 'auto', description: '扫描件 OCR：auto 有 tesseract 时启用，off 关闭 / OCR of scanned PDFs' },
-  { env: 'TIME_ZONE', kind: 'string', default: 'Asia/Shanghai', description: '显示时间所用的时区（IANA 名称）/ time zone for times shown to people' },
+  { env: 'TIME_ZONE', kind: 'string', default: DEFAULT_TIME_ZONE, description: '显示时间所用的时区（IANA 名称）/ time zone for times shown to people' },
   { env: 'INGEST_MAX_FILE_MB', kind: 'int', min: 1, default: '100', description: '命令行导入单个文件的大小上限（MB）/ size limit of a file ingested from disk' },
   { env: 'INGEST_MAX_EXPANDED_MB', kind: 'int', min: 1, default: '50', description: '单个文件解压/解码后的大小上限（MB，DOCX 内的 XML、文本文件本身）/ expanded-size limit per file' },
   { env: 'INGEST_MAX_CHARS', kind: 'int', min: 1000, default: '5000000', description: '单个文档的文字字符数上限 / characters per document' },

@@ -1,5 +1,8 @@
 /** Times shown to people are in the bureau's time zone (TIME_ZONE), whatever the server's clock zone is. */
 
+/** The default of TIME_ZONE: the bureau is in Shanghai. */
+export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+
 /** "12月1日 21:30" for an ISO instant in `timeZone`; the input unchanged when it is not a valid instant. */
 export function formatLocalTime(iso: string, timeZone: string): string {
   const date = new Date(iso);

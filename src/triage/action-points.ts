@@ -2,7 +2,7 @@
  * The card as 行动要点 text for the chat answer (the lead wires it in after triageIfIncident): one line per
  * decision, each ending in its source, blanks named.
  */
-import { formatLocalTime } from '../core/local-time.js';
+import { DEFAULT_TIME_ZONE, formatLocalTime } from '../core/local-time.js';
 import type { TriageBasis, TriageCard } from './types.js';
 
 const cite = (b: TriageBasis) => `（《${b.title}》${b.locator}）`;
@@ -10,7 +10,7 @@ const cite = (b: TriageBasis) => `（《${b.title}》${b.locator}）`;
 /** Markdown list: grade, level and decider per plan, first measures, deadlines (in `timeZone`), what is still open. */
 export function toActionPoints(card: TriageCard, options: { maxMeasures?: number; timeZone?: string } = {}): string {
   const maxMeasures = options.maxMeasures ?? 3;
-  const timeZone = options.timeZone ?? 'Asia/Shanghai';
+  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
   const lines: string[] = [];
   if (card.grade) lines.push(`- 事故等级初判：**${card.grade.label}**${cite(card.grade.basis)}`);
   for (const r of card.responses) {

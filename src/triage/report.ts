@@ -1,5 +1,5 @@
 /** The 值班信息报告 draft, in the order of the items the document says a report must contain, blanks marked. */
-import { formatLocalTime } from '../core/local-time.js';
+import { DEFAULT_TIME_ZONE, formatLocalTime } from '../core/local-time.js';
 import type { DocumentCriteria } from './criteria.js';
 import type { TriageCard, TriageFacts, TriageResponse } from './types.js';
 
@@ -40,7 +40,7 @@ export function draftReport(
   grade: TriageCard['grade'],
   responses: TriageResponse[],
   items: DocumentCriteria['reportItems'],
-  timeZone = 'Asia/Shanghai',
+  timeZone = DEFAULT_TIME_ZONE,
 ): string {
   const lines = ['值班信息报告（首报 · 草稿）'];
   const list = items?.items ?? ['时间、地点', '简要经过', '伤亡情况', '已经采取的措施'];

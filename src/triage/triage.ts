@@ -2,6 +2,7 @@
  * 事件速判: a first report → grade, response levels, deciders, reporting deadlines, contacts and a report draft,
  * every line resting on a quoted passage of an ingested document. Rule-based and synchronous: no model.
  */
+import { DEFAULT_TIME_ZONE, formatLocalTime } from '../core/local-time.js';
 import type { KnowledgeBase } from '../index/knowledge-base.js';
 import { DEFAULT_RANGE_RULE, evaluateAny, GRADE_NAMES, type Alternative, type RangeRule } from './conditions.js';
 import { readDocumentCriteria, type DocumentCriteria, type LevelCriterion } from './criteria.js';
@@ -252,7 +253,7 @@ export function buildTriageCard(deps: TriageDeps, input: TriageInput): TriageCar
   const contacts: TriageContact[] = contactDocs.flatMap((d) => d.contacts);
 
   for (const [key, label] of FACT_GAPS) if (facts[key] === null && (isAccident || key === 'deaths')) undecided.push(label);
-  if (!facts.time) undecided.push(`事发时间未报：时限暂按速判时间 ${now.toISOString()} 起算`);
+  if (!facts.time) undecided.push(`事发时间未报：时限暂按速判时间 ${formatLocalTime(now.toISOString(), deps.timeZone ?? DEFAULT_TIME_ZONE)} 起算`);
   const reportDoc = [...plans, ...sources].find((d) => d.reportItems);
   return {
     facts,
