@@ -2,9 +2,9 @@
  * Follow-up questions ("那较大事故呢？") are rewritten into standalone queries before retrieval: by the model
  * when it answers within the timeout (reasoning stripped), otherwise by carrying the previous topic.
  */
-import { AppError, toAppError } from '../core/errors.js';
+import { AppError, isAppError, toAppError } from '../core/errors.js';
 import type { ChatModel } from '../llm/chat-model.js';
-import { isReasoningModel, splitThinking } from './think-splitter.js';
+import { completeBriefly } from './brief-completion.js';
 import type { ConversationTurn } from './types.js';
 
 const LEADING_MARKER_RE = /^(那么|那|还有|另外|此外|如果是|要是|假如|假设|若是|换成|那如果|如果)/;
@@ -117,31 +117,21 @@ export async function rewriteFollowUp(input: {
   });
   if (!input.chatModel) return heuristic();
 
-  const timeout = new AbortController();
-  const timer = setTimeout(
-    () => timeout.abort(new AppError('LLM_TIMEOUT', `模型在 ${input.timeoutMs} 毫秒内未完成问题改写`)),
-    input.timeoutMs,
-  );
-  const signal = input.signal ? AbortSignal.any([input.signal, timeout.signal]) : timeout.signal;
-  let raw = '';
+  let answer: string;
   try {
-    for await (const chunk of input.chatModel.stream([{ role: 'user', content: rewritePrompt(input.question, history) }], {
-      signal,
+    answer = await completeBriefly(input.chatModel, [{ role: 'user', content: rewritePrompt(input.question, history) }], {
+      timeoutMs: input.timeoutMs,
       numCtx: input.numCtx,
-      // R1 reasons before it answers; leave it room, the timeout bounds the wait anyway.
       maxTokens: 512,
       temperature: 0,
-    })) {
-      raw += chunk.content ?? ''; // `thinking` is dropped on purpose
-    }
+      signal: input.signal,
+      task: '问题改写',
+    });
   } catch (e) {
-    if (input.signal?.aborted) throw new AppError('ANSWER_ABORTED', '已停止生成。', { cause: e });
-    const err = timeout.signal.aborted ? (timeout.signal.reason as AppError) : toAppError(e);
-    return heuristic(err);
-  } finally {
-    clearTimeout(timer);
+    if (isAppError(e, 'ANSWER_ABORTED')) throw e;
+    return heuristic(toAppError(e));
   }
-  const query = cleanRewrite(splitThinking(raw, { expectReasoning: isReasoningModel(input.chatModel.id) }).answer);
+  const query = cleanRewrite(answer);
   if (!query || query.length > MAX_REWRITE_CHARS) return heuristic();
   return { query, method: 'model', tookMs: performance.now() - started };
 }

@@ -4,7 +4,7 @@
  * the original, within a time budget, and silently skipped when the model is slow or down.
  */
 import type { ChatModel } from '../llm/chat-model.js';
-import { isReasoningModel, splitThinking } from './think-splitter.js';
+import { completeBriefly } from './brief-completion.js';
 
 const INSTRUCTIONS =
   '你是应急管理法规检索助手。把用户的口语化问题改写成法规、应急预案中会使用的规范用语（例如：炸了→爆炸事故，冒顶→顶板事故，化粪池→有限空间，开罚单→当场作出行政处罚决定），' +
@@ -23,21 +23,23 @@ export interface LegalRewriteInput {
 
 /** The question in legal terms, or undefined when the model is slow, down, or answers with something unusable. */
 export async function rewriteInLegalTerms(input: LegalRewriteInput): Promise<string | undefined> {
-  const timeout = AbortSignal.timeout(input.timeoutMs);
-  const signal = input.signal ? AbortSignal.any([input.signal, timeout]) : timeout;
-  let raw = '';
+  let answer: string;
   try {
     const messages = [
       { role: 'system' as const, content: INSTRUCTIONS },
       { role: 'user' as const, content: input.question },
     ];
-    for await (const chunk of input.chatModel.stream(messages, { signal, numCtx: input.numCtx, maxTokens: 384, temperature: 0 })) {
-      raw += chunk.content ?? ''; // reasoning (`thinking`) never reaches the query
-    }
+    answer = await completeBriefly(input.chatModel, messages, {
+      timeoutMs: input.timeoutMs,
+      numCtx: input.numCtx,
+      maxTokens: 384,
+      temperature: 0,
+      signal: input.signal,
+      task: '问题改写',
+    });
   } catch {
     return undefined;
   }
-  const answer = splitThinking(raw, { expectReasoning: isReasoningModel(input.chatModel.id) }).answer;
   const line = answer
     .split('\n')
     .map((l) => l.trim().replace(/^(改写后的?(检索语句|问题)?|检索语句)[:：]\s*/, '').replace(/^["“「『]|["”」』]$/g, ''))
