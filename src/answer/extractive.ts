@@ -216,7 +216,7 @@ export function isDirectArticleRequest(analysis: QueryAnalysis | undefined, sour
   const top = sources[0]?.hit;
   if (!ref || !top) return false;
   if (ref.docIds.length > 0 && !ref.docIds.includes(top.doc.id)) return false;
-  return labelMatches({ ...ref, kind: ref.kind ?? 'article' }, top.chunk.articleLabel, top.chunk.articleLabels);
+  return labelMatches({ ...ref, kind: ref.kind ?? 'article' }, top.chunk.articleLabel, top.chunk.articleLabels, top.chunk.headingPath);
 }
 
 const ARTICLE_START_RE = /^\s*第[零〇一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?(?=[\s　])/;

@@ -16,6 +16,10 @@ export interface ArticleRef {
 
 const ARTICLE = /第\s*([0-9零〇一二两三四五六七八九十百千]+)\s*条(之[一二三四五六七八九十]+)?/;
 const SECTION = /(?<![\d.])(\d{1,2}(?:\.\d{1,2}){1,3})\s*(?:节|条|款|部分)?/;
+/** A plan's outline: 第五部分（的）第（三）项, 第五部分, 五、（三）. */
+const OUTLINE = /第([一二三四五六七八九十]{1,3})(?:部分|大项)(?:的|中的|里的|里)?(?:第?[（(]([一二三四五六七八九十]{1,3})[）)](?:项|条|款|部分|节)?)?/;
+/** Separates the outline part from the item in an outline label: 五、/（三）. */
+export const OUTLINE_SEPARATOR = '/';
 const QUOTED_TITLE = /《([^《》]{2,60})》/;
 const LEADING_FILLER = /^(?:请问|请|你好|查一下|查询|帮我查|帮我看看|看看|根据|按照|依据|按|关于|在|我想知道|想问)+/;
 
@@ -26,6 +30,11 @@ export function parseArticleRef(query: string): ArticleRef | undefined {
     const n = parseChineseNumber(article[1]);
     if (n === undefined || n <= 0) return undefined;
     return { docHint: docHintBefore(q, article.index), articleLabel: `第${toChineseNumber(n)}条${article[2] ?? ''}`, kind: 'article' };
+  }
+  const outline = OUTLINE.exec(q);
+  if (outline) {
+    const part = `${outline[1]}、`;
+    return { docHint: docHintBefore(q, outline.index), articleLabel: outline[2] ? `${part}${OUTLINE_SEPARATOR}（${outline[2]}）` : part, kind: 'section' };
   }
   const section = SECTION.exec(q);
   if (section) {
@@ -93,9 +102,16 @@ export function matchDocuments(hint: string, docs: SourceDoc[], minScore = 0.3, 
   return scored.filter((s) => s.score >= best - tieMargin).map((s) => s.doc);
 }
 
-/** Whether a chunk label is the requested article or plan section. */
-export function labelMatches(ref: ArticleRef, label: string | undefined, labels?: string[]): boolean {
+/** Whether a chunk label is the requested article or plan section (an outline part is found in the heading path). */
+export function labelMatches(ref: ArticleRef, label: string | undefined, labels?: string[], headingPath: string[] = []): boolean {
   const all = labels?.length ? labels : label ? [label] : [];
   if (ref.kind === 'article') return all.includes(ref.articleLabel);
+  if (/^[一二三四五六七八九十]+、/.test(ref.articleLabel)) {
+    const [part, item] = ref.articleLabel.split(OUTLINE_SEPARATOR);
+    const partIndex = headingPath.findIndex((h) => h.startsWith(part));
+    if (partIndex < 0) return false;
+    if (!item) return true;
+    return [...all, ...headingPath.slice(partIndex + 1)].some((l) => l.startsWith(item));
+  }
   return all.some((l) => l === ref.articleLabel || l.startsWith(ref.articleLabel + ' ') || l.startsWith(ref.articleLabel + '　'));
 }

@@ -10,7 +10,7 @@ import { bigramSet, jaccard, tokenizeQuery } from '../core/chinese-tokenizer.js'
 import { answerTypesOf, decideBasis } from './basis.js';
 import { labelMatches, matchDocuments, parseArticleRef, type ArticleRef } from './article-ref.js';
 import { formatLocator } from './locator.js';
-import { expandQuery, loadSynonyms, type SynonymTable } from './synonyms.js';
+import { expandQuery, firedRules, loadSynonyms, type SynonymTable } from './synonyms.js';
 import type { QueryAnalysis, RetrievalResult, RetrieveOptions, Retriever } from './types.js';
 import { computeVersions, hitVersionOf, todayIso, type VersionTable } from '../versions/families.js';
 import { selectVersions } from '../versions/version-intent.js';
@@ -147,8 +147,9 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       const keptFingerprints: Set<string>[] = [];
       const articleIds = new Set(articleChunks.map((r) => r.chunk.id));
       const termIdf = queryTermIdf(kb, analysis);
+      const keyTerms = keyTermsOf(kb, analysis);
       // Another wording of the question (the model's legal rewrite) may state what the passage covers.
-      const alternativeIdf = termIdfOf(kb, analysis.alternativeTerms ?? []);
+      const alternativeTerms = [...termIdfOf(kb, analysis.alternativeTerms ?? [])].map(([t, idf]) => ({ forms: [t], idf }));
       const ownTerms = analysis.terms.filter((t) => t.weight >= 1).map((t) => t.term.toLowerCase());
       // Each score is needed twice (re-ranking the head, then the hits): computed once per passage.
       const scores = new Map<string, number>();
@@ -157,8 +158,8 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         if (known !== undefined) return known;
         const asked = deps.questions?.questionText(chunk.id) ?? '';
         const score = Math.max(
-          absoluteScore(termIdf, doc, chunk, similarity, asked),
-          alternativeIdf.size ? absoluteScore(alternativeIdf, doc, chunk, similarity, asked) : 0,
+          absoluteScore(keyTerms, doc, chunk, similarity, asked),
+          alternativeTerms.length ? absoluteScore(alternativeTerms, doc, chunk, similarity, asked) : 0,
           // A question confirmed for this passage that shares most of the query's words is evidence of its own,
           // even when those words (罐子, 白烟) never occur in the documents.
           asked ? round(0.8 * shareIn(ownTerms, asked.toLowerCase())) : 0,
@@ -221,9 +222,18 @@ export function analyzeQuery(
       weights.set(t, expansionWeight);
     }
   }
+  const equivalents: Record<string, string[]> = {};
+  for (const rule of firedRules(normalized, synonyms)) {
+    const targets = rule.to.flatMap((t) => tokenizeQuery(t));
+    for (const own of tokenizeQuery(rule.from)) {
+      if ((weights.get(own) ?? 0) < 1) continue;
+      equivalents[own] = [...new Set([...(equivalents[own] ?? []), ...targets.filter((t) => t !== own)])];
+    }
+  }
   const analysis: QueryAnalysis = {
     original: query,
     terms: [...weights.entries()].map(([term, weight]) => ({ term, weight })),
+    ...(Object.keys(equivalents).length ? { equivalents } : {}),
     ...(alternativeTerms.length ? { alternativeTerms } : {}),
   };
   const ref = parseArticleRef(normalized);
@@ -243,7 +253,7 @@ function findArticleChunks(kb: KnowledgeReader, ref: NonNullable<QueryAnalysis['
     const doc = kb.getDocument(docId);
     if (!doc) continue;
     for (const chunk of kb.getChunks(docId)) {
-      if (labelMatches(articleRef, chunk.articleLabel, chunk.articleLabels)) out.push({ chunk, doc });
+      if (labelMatches(articleRef, chunk.articleLabel, chunk.articleLabels, chunk.headingPath)) out.push({ chunk, doc });
     }
   }
   return out;
@@ -284,16 +294,39 @@ function vectorQueryText(analysis: QueryAnalysis): string {
  * terms the corpus knows) that the passage contains, blended with vector similarity. Rank-based fusion
  * cannot say "nothing relevant"; this can.
  */
-function absoluteScore(termIdf: Map<string, number>, doc: SourceDoc, chunk: Chunk, similarity: number, attachedQuestions = ''): number {
+function absoluteScore(keyTerms: KeyTerm[], doc: SourceDoc, chunk: Chunk, similarity: number, attachedQuestions = ''): number {
   const haystack = `${doc.title}\n${chunk.headingPath.join('\n')}\n${chunk.text}\n${attachedQuestions}`.toLowerCase();
   let total = 0;
   let covered = 0;
-  for (const [term, idf] of termIdf) {
+  for (const { forms, idf } of keyTerms) {
     total += idf;
-    if (haystack.includes(term)) covered += idf;
+    if (forms.some((f) => haystack.includes(f))) covered += idf;
   }
   const coverage = total ? covered / total : 0;
   return round(0.8 * coverage + 0.2 * Math.max(0, similarity));
+}
+
+/** One informative term of the question: the passage covers it when it holds any of its forms. */
+interface KeyTerm {
+  forms: string[];
+  idf: number;
+}
+
+/**
+ * The question's own terms with the legal terms the thesaurus maps them to (老板 → 主要负责人): a lay word the
+ * documents never use still counts, through its equivalents, at their IDF.
+ */
+function keyTermsOf(kb: RetrievalSource, analysis: QueryAnalysis): KeyTerm[] {
+  const out: KeyTerm[] = [];
+  for (const { term, weight } of analysis.terms) {
+    if (weight < 1) continue;
+    const forms = [term, ...(analysis.equivalents?.[term] ?? [])].map((f) => f.toLowerCase());
+    const idfs = termIdfOf(kb, forms);
+    const own = idfs.get(forms[0]);
+    const idf = own ?? (idfs.size ? Math.min(...idfs.values()) : undefined);
+    if (idf !== undefined) out.push({ forms, idf });
+  }
+  return out;
 }
 
 /** IDF of the query's own (not expanded) terms that occur in the corpus. */

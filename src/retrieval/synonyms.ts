@@ -40,6 +40,11 @@ export function parseSynonyms(text: string): SynonymTable['rules'] {
   return rules;
 }
 
+/** The rules whose `from` occurs in the query. */
+export function firedRules(query: string, table: SynonymTable): SynonymTable['rules'] {
+  return table.rules.filter((rule) => query.includes(rule.from));
+}
+
 /** Terms to add for a query (each rule applies once; targets already in the query are skipped). */
 export function expandQuery(query: string, table: SynonymTable): string[] {
   const added = new Set<string>();

@@ -17,6 +17,8 @@ export interface QueryAnalysis {
   original: string;
   /** Weighted terms after synonym/abbreviation expansion. */
   terms: { term: string; weight: number }[];
+  /** The question's own terms that the thesaurus maps to legal terms: a passage holding one of those covers the term. */
+  equivalents?: Record<string, string[]>;
   /** Terms of RetrieveOptions.alternativeQueries: relevance may also be judged against them. */
   alternativeTerms?: string[];
   /** Set when the query names an article, e.g. 安全生产法第二十一条. */

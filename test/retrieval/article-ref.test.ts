@@ -35,6 +35,10 @@ describe('parseArticleRef', () => {
     expect(parseArticleRef('《普陀区生产安全事故应急预案（虚构示例）》5.3节规定了什么？')).toMatchObject({ articleLabel: '5.3', kind: 'section' });
     expect(parseArticleRef('风速超过10.8米每秒怎么办')).toBeUndefined();
   });
+  it('reads a part and item of a plan outline (第五部分第（三）项)', () => {
+    expect(parseArticleRef('值班手册第五部分的第（三）项规定了啥？')).toEqual({ docHint: '值班手册', articleLabel: '五、/（三）', kind: 'section' });
+    expect(parseArticleRef('值班手册第五部分讲什么')).toMatchObject({ articleLabel: '五、', kind: 'section' });
+  });
   it('ignores questions without an article', () => {
     expect(parseArticleRef('有限空间作业发生中毒怎么处置')).toBeUndefined();
   });

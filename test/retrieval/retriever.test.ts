@@ -30,6 +30,14 @@ describe('hybrid retrieval over the seed documents', () => {
     expect(first.score).toBe(1);
   });
 
+  it('finds a part and item of a plan outline: 防汛防台预案第三部分第（二）项', async () => {
+    const [first] = await top('防汛防台应急预案第三部分的第（二）项规定了啥？');
+    expect(first.doc.source).toBe('flood-typhoon-plan-sample.md');
+    expect(first.chunk.headingPath.some((h) => h.startsWith('三、'))).toBe(true);
+    expect(first.chunk.articleLabel ?? first.chunk.headingPath.at(-1)).toMatch(/^（二）Ⅲ级响应/);
+    expect(first.score).toBe(1);
+  });
+
   it('expands domain abbreviations: 危化品 finds the 危险化学品 card', async () => {
     const hits = await top('危化品泄漏了，班组长要做什么');
     expect(hits[0].doc.source).toBe('hazchem-leak-card-sample.md');
