@@ -46,14 +46,14 @@ export interface RetrievalTuning {
 }
 
 export const DEFAULT_TUNING: RetrievalTuning = {
-  candidatesPerIndex: 80,
+  candidatesPerIndex: 120,
   rrfK: 10,
   lexicalWeight: 1,
   vectorWeight: 0.3,
   expansionWeight: 0.5,
   purposeWeight: 0.5,
-  coverageWeight: 0.5,
-  coverageRerankDepth: 40,
+  coverageWeight: 0.8,
+  coverageRerankDepth: 60,
   questionWeight: 1,
 };
 /** The chunker's label for the title and adoption lines before the first article (src/ingest/chunker.ts). */
@@ -135,9 +135,13 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       }
       // Purpose clauses (为了…制定本法) and title/adoption preambles share a document's topic words but rarely answer.
       const asksWhen = ASKS_WHEN.test(query);
+      const demoted = new Set<string>();
       for (const e of fused.values()) {
         const { chunk } = e.ref;
-        if (PURPOSE_CLAUSE.test(chunk.text) || (!asksWhen && chunk.articleLabel === PREAMBLE_LABEL)) e.fused *= tuning.purposeWeight;
+        if (PURPOSE_CLAUSE.test(chunk.text) || (!asksWhen && chunk.articleLabel === PREAMBLE_LABEL)) {
+          e.fused *= tuning.purposeWeight;
+          demoted.add(chunk.id);
+        }
       }
       const articleChunks = analysis.articleRef ? findArticleChunks(kb, analysis.articleRef) : [];
       for (const ref of articleChunks) entry(ref).fused += ARTICLE_MATCH_BONUS;
@@ -167,7 +171,12 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         scores.set(chunk.id, score);
         return score;
       };
-      ranked = rerankByCoverage(ranked, tuning, (e) => scoreOf(e.ref.doc, e.ref.chunk, e.similarity));
+      // The article the query names stays first whatever the blend: its score is 1.
+      ranked = rerankByCoverage(ranked, tuning, (e) => {
+        const { chunk, doc } = e.ref;
+        if (articleIds.has(chunk.id)) return 1;
+        return scoreOf(doc, chunk, e.similarity) * (demoted.has(chunk.id) ? tuning.purposeWeight : 1);
+      });
       for (const e of ranked) {
         if (hits.length >= k) break;
         const { chunk, doc } = e.ref;
