@@ -28,6 +28,7 @@ export const CONFIG_SPEC = [
   { env: 'OLLAMA_NUM_CTX', kind: 'int', min: 1024, default: '8192', description: '模型上下文长度 num_ctx（token）/ model context size' },
   { env: 'ANSWER_MAX_TOKENS', kind: 'int', min: 64, default: '1024', description: '回答最大长度 num_predict（token）/ answer length limit' },
   { env: 'QUERY_REWRITE_MS', kind: 'int', min: 0, default: '2000', description: '检索结果较弱且模型可用时，把口语问题改写为法规用语再检索一次的时间预算，0 为关闭 / budget for the model rewrite of a weakly answered question into legal terms (ms, 0 = off)' },
+  { env: 'DOC2QUERY_BACKGROUND', kind: 'enum', values: ['true', 'false'], default: 'true', description: '模型可用且无人提问时，服务在后台为尚无问题的段落生成口语问题（doc2query）用于检索 / write passage questions in the background while a model is up and idle' },
   { env: 'RETRIEVAL_K', kind: 'int', min: 1, default: '6', description: '每次回答引用的段落数 / passages given to the answer' },
   { env: 'PORT', kind: 'int', min: 0, default: '3000', description: 'Web 服务端口 / HTTP port' },
   { env: 'HOST', kind: 'string', default: '0.0.0.0', description: 'Web 服务监听地址 / HTTP bind address' },
@@ -74,6 +75,8 @@ export interface Config {
   };
   /** Budget for the model's rewrite of a question into legal terms; 0 turns it off. */
   queryRewriteMs: number;
+  /** doc2query in the server's background (DOC2QUERY_BACKGROUND). */
+  doc2queryBackground: boolean;
   retrievalK: number;
   server: {
     port: number;
@@ -143,6 +146,7 @@ export function loadConfig(options: { env?: Env; overrides?: Env; dotenvPath?: s
       maxAnswerTokens: num('ANSWER_MAX_TOKENS'),
     },
     queryRewriteMs: num('QUERY_REWRITE_MS'),
+    doc2queryBackground: str('DOC2QUERY_BACKGROUND') === 'true',
     retrievalK: num('RETRIEVAL_K'),
     server: {
       port: num('PORT'),

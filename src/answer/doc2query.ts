@@ -64,9 +64,17 @@ export function passagesNeedingQuestions(deps: Pick<Doc2QueryDeps, 'kb' | 'quest
 /** Writes questions for passages that lack them, at most `limit`; stops at the first sign the model is gone. */
 export async function generatePassageQuestions(
   deps: Doc2QueryDeps,
-  options: { limit?: number; signal?: AbortSignal; onProgress?: (p: Doc2QueryProgress) => void } = {},
+  options: {
+    limit?: number;
+    signal?: AbortSignal;
+    onProgress?: (p: Doc2QueryProgress) => void;
+    /** Passages (chunk ids) not to send this time, e.g. ones the model already failed on in this server run. */
+    exclude?: ReadonlySet<string>;
+    /** Told of each passage that got no questions (timeout, nothing usable). */
+    onSkipped?: (chunkId: string) => void;
+  } = {},
 ): Promise<Doc2QueryReport> {
-  const needing = passagesNeedingQuestions(deps);
+  const needing = passagesNeedingQuestions(deps).filter((p) => !options.exclude?.has(p.chunk.id));
   const todo = needing.slice(0, options.limit ?? Number.POSITIVE_INFINITY);
   // `total` is every passage still lacking questions; a --limit run does `todo.length` of them.
   const report: Doc2QueryReport = { done: 0, total: needing.length, generated: 0, skipped: 0 };
@@ -82,6 +90,7 @@ export async function generatePassageQuestions(
       const err = toAppError(e);
       if (err.code === 'LLM_TIMEOUT') {
         report.skipped++;
+        options.onSkipped?.(chunk.id);
         report.done++;
         options.onProgress?.({ ...report });
         continue;
@@ -106,6 +115,7 @@ export async function generatePassageQuestions(
       report.generated += questions.length;
     } else {
       report.skipped++;
+      options.onSkipped?.(chunk.id);
     }
     report.done++;
     options.onProgress?.({ ...report });

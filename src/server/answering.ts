@@ -45,6 +45,16 @@ export async function runAnswer(
   input: AskInput,
   onEvent: (event: AnswerEvent) => void = () => undefined,
 ): Promise<AnswerResult> {
+  ctx.answersInFlight++;
+  ctx.questionWriter.pause();
+  try {
+    return await answerAndRecord(ctx, user, input, onEvent);
+  } finally {
+    ctx.answersInFlight--;
+  }
+}
+
+async function answerAndRecord(ctx: ServerContext, user: SessionUser, input: AskInput, onEvent: (event: AnswerEvent) => void): Promise<AnswerResult> {
   const { services } = ctx;
   const history = input.history ?? (input.conversationId ? await ctx.conversations.history(user.username, input.conversationId) : []);
   let answer = '';

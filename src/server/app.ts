@@ -37,6 +37,7 @@ import { IngestJobs } from './ingest-jobs.js';
 import { startFolderWatcher, type FolderWatcher } from './folder-watcher.js';
 import { attachChatHandlers, closeStaleSockets, emitToAdmins, sessionRoom, type ChatServer } from './socket/chat-handlers.js';
 import { WEB_DIST_DIR, webRoutes } from './web-assets.js';
+import { QuestionWriter } from './question-writer.js';
 
 /** How often users.json is checked for edits made by `yingji user` while the server runs. */
 const USERS_RELOAD_MS = 5000;
@@ -92,6 +93,19 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   }, USERS_RELOAD_MS);
   usersTimer.unref();
 
+  const questionWriter = new QuestionWriter({
+    generate: {
+      kb: services.kb,
+      questions: services.questions,
+      chatModel: services.answerDeps.chatModel,
+      numCtx: config.ollama.numCtx,
+      timeoutMs: config.ollama.timeoutMs * 3,
+    },
+    status: services.llmStatus,
+    answersInFlight: () => ctx.answersInFlight,
+    enabled: config.doc2queryBackground,
+    log,
+  });
   const ctx: ServerContext = {
     services,
     users,
@@ -105,6 +119,8 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
       audit,
       emit: (event) => {
         if (io) emitToAdmins(io, { users }, 'ingest:progress', event);
+        // New or changed passages want questions.
+        if (event.progress.phase === 'done') questionWriter.kick();
       },
       log,
       uploadDir: path.join(dataDir, 'uploads-tmp'),
@@ -113,8 +129,10 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
     tokens: await ApiTokenStore.open(dataDir),
     tokenLimiter: new TokenRateLimiter(config.server.apiTokenRequestsPerMinute),
     uploadDir: path.join(dataDir, 'uploads-tmp'),
+    answersInFlight: 0,
+    questionWriter,
     log,
-    health: () => computeHealth(services),
+    health: () => computeHealth(services, questionWriter),
     endSocketSession: (sid) => io?.in(sessionRoom(sid)).disconnectSockets(true),
     closeStaleSockets: () => {
       if (io) closeStaleSockets(io, { users });
@@ -123,6 +141,7 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   const { allowedOrigins } = config.server;
 
   await ctx.jobs.resume();
+  questionWriter.kick();
   const watcher: FolderWatcher | undefined = config.watch.dir
     ? await startFolderWatcher({ ...config.watch, kb: services.kb, jobs: ctx.jobs, log })
     : undefined;
@@ -193,6 +212,7 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
       (closing ??= (async () => {
         clearInterval(usersTimer);
         await watcher?.close();
+        await questionWriter.close();
         await ctx.jobs.close();
         // io.close() disconnects sockets (aborting their answers) and closes the HTTP server.
         await new Promise<void>((resolve) => {
@@ -204,7 +224,7 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
   };
 }
 
-async function computeHealth(services: ServerServices): Promise<HealthInfo> {
+async function computeHealth(services: ServerServices, questionWriter: QuestionWriter): Promise<HealthInfo> {
   const { kb, llmStatus } = services;
   let status: ModelStatus;
   try {
@@ -217,6 +237,7 @@ async function computeHealth(services: ServerServices): Promise<HealthInfo> {
     status: 'ok',
     llm: { mode: status.mode, model: status.model, reason: status.reason, ...(servers ? { servers } : {}) },
     index: { documents: kb.listDocuments().filter((d) => d.status === 'indexed').length, chunks: kb.chunkCount() },
+    questions: questionWriter.state(),
   };
 }
 

@@ -8,6 +8,7 @@ import type { UserStore } from './auth/users.js';
 import type { ConversationStore } from './conversations.js';
 import type { HealthInfo, SessionUser } from './events.js';
 import type { IngestJobs } from './ingest-jobs.js';
+import type { QuestionWriter } from './question-writer.js';
 
 /** The parts of `Services` (src/main.ts) the server uses. */
 export type ServerServices = Pick<Services, 'config' | 'kb' | 'retriever' | 'questions' | 'llmStatus' | 'answerDeps'>;
@@ -24,6 +25,9 @@ export interface ServerContext {
   tokens: ApiTokenStore;
   tokenLimiter: TokenRateLimiter;
   uploadDir: string;
+  /** Answers being produced right now; each one pauses the background question writer, which waits for them. */
+  answersInFlight: number;
+  questionWriter: Pick<QuestionWriter, 'pause'>;
   log: (line: string) => void;
   health(): Promise<HealthInfo>;
   /** Disconnects the sockets opened with this session (logout). */

@@ -105,6 +105,8 @@ export interface HealthInfo {
     servers?: ModelServerInfo[];
   };
   index: { documents: number; chunks: number };
+  /** The background question writer (doc2query): state and passages still lacking questions. */
+  questions: { state: 'idle' | 'running' | 'waiting' | 'off'; remaining: number; generated: number; lastError?: string };
 }
 
 /** What /api/health tells a caller without a session: up, and whether answers come from the model. */

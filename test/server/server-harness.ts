@@ -43,8 +43,14 @@ export async function startTestServer(
   corpusFiles: string[],
   options: { env?: Record<string, string>; loginRateLimit?: RateLimitOptions; webDistDir?: string | null } = {},
 ): Promise<TestServer> {
-  // Server tests script the model's replies one by one; the legal-terms rewrite would take one of them.
-  const knowledge = await createTestKnowledgeBase(corpusFiles, { YINGJI_ADMIN_PASSWORD: ADMIN_PASSWORD, QUERY_REWRITE_MS: '0', ...options.env });
+  // Server tests script the model's replies one by one; the legal-terms rewrite and the background question
+  // writer would take some of them (test/server/question-writer.test.ts turns the writer on).
+  const knowledge = await createTestKnowledgeBase(corpusFiles, {
+    YINGJI_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    QUERY_REWRITE_MS: '0',
+    DOC2QUERY_BACKGROUND: 'false',
+    ...options.env,
+  });
   const logs: string[] = [];
   let services = knowledge.services;
   const start = () =>

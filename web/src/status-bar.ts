@@ -56,6 +56,13 @@ export function createStatusBar(): StatusBar {
         h('span', { class: 'sep' }, '·'),
         h('span', {}, `索引：${health.index.documents} 份文档，${health.index.chunks} 个段落`),
       );
+      const q = health.questions;
+      if (online && q.state !== 'off' && q.remaining > 0) {
+        element.append(
+          h('span', { class: 'sep' }, '·'),
+          h('span', { class: 'muted', title: q.lastError ?? '模型空闲时为段落生成口语问题，用于检索；有人提问时自动让出模型' }, `后台生成检索问题：剩余 ${q.remaining} 段`),
+        );
+      }
     } catch {
       clear(element);
       element.append(h('span', { class: 'dot down' }), h('span', {}, '无法获取服务状态，请检查服务器是否在运行'));
