@@ -191,6 +191,8 @@ export function buildTriageCard(deps: TriageDeps, input: TriageInput): TriageCar
     } else {
       undecided.push(`事故等级未定：未报人员伤亡或直接经济损失（《${grading.title}》${lowest.basis.locator}）`);
     }
+  } else if (isAccident) {
+    undecided.push('事故等级未定：知识库中没有事故分级标准，请管理员导入《生产安全事故报告和调查处理条例》（第三条）后再速判');
   }
 
   // Response level per applicable plan.

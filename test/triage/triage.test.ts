@@ -11,6 +11,7 @@ import { toActionPoints } from '../../src/triage/action-points.js';
 import { extractFacts } from '../../src/triage/facts.js';
 import { buildTriageCard, createCriteriaCache, reportCriteria, triageIfIncident } from '../../src/triage/triage.js';
 import { createTestKnowledgeBase, makeTempDir } from '../support/knowledge.js';
+import { SEEDS_DIR } from '../support/paths.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const TIME = '2026-12-01T14:00:00+08:00';
@@ -260,6 +261,19 @@ describe('action points for the chat', () => {
       expect(text).toContain('**Ⅳ级响应**');
       expect(text).toContain('由示例区应急局局长决定启动');
       expect(text).toMatch(/45分钟内.*《示例区工贸企业事故应急预案（示例）》2 信息报告 › 2.1 报告时限/);
+    } finally {
+      await kb.cleanup();
+    }
+  });
+});
+
+describe('triage on a fresh machine (the seed documents only, no grading regulation)', () => {
+  it('says the grade is undecided and which regulation the admin must import', async () => {
+    const kb = await createTestKnowledgeBase([SEEDS_DIR]);
+    try {
+      const c = buildTriageCard({ kb: kb.services.kb }, { text: '仓库货架倒塌，砸死一名工人，另有两人受伤', time: TIME });
+      expect(c.grade).toBeNull();
+      expect(c.undecided.some((u) => u.includes('没有事故分级标准') && u.includes('生产安全事故报告和调查处理条例'))).toBe(true);
     } finally {
       await kb.cleanup();
     }
