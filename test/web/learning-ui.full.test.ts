@@ -78,7 +78,10 @@ describe('learning from use in the admin UI', () => {
     expect(await first.innerText()).toMatch(/《有限空间作业事故应急处置规程（示例）》第[四五六]条/);
     expect(await first.getByRole('link', { name: '查看原文' }).getAttribute('href')).toMatch(/^#\/browse\/[^/]+\/\d+$/);
     expect(await picker.locator(`.picker-item[data-chunk="${targetChunk}"]`).count()).toBe(0);
-    await page.screenshot({ path: path.join(SHOTS, 'learning-picker-1280.png'), fullPage: true });
+    // styles.css once left a phone @media block open, so every rule after it applied only below 760 px.
+    expect(await picker.evaluate((el) => getComputedStyle(el).borderTopStyle)).toBe('dashed');
+    await first.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'learning-picker-1280.png') });
 
     await picker.getByLabel('搜索条文').fill('有限空间第十一条');
     await picker.getByRole('button', { name: '搜索', exact: true }).click();
@@ -88,7 +91,7 @@ describe('learning from use in the admin UI', () => {
     await target.locator('input[type=radio]').check();
     await picker.getByRole('button', { name: '关联此条文' }).click();
     await card.locator('.attached-note', { hasText: `已关联到《有限空间作业事故应急处置规程（示例）》${TARGET}` }).waitFor();
-    await page.screenshot({ path: path.join(SHOTS, 'learning-attached-1280.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SHOTS, 'learning-attached-1280.png') });
 
     const stored: StoredQuestion[] = await (await server.api(`/api/documents/${docId}/questions`, { cookie: admin })).json();
     expect(stored).toEqual([expect.objectContaining({ chunkId: targetChunk, question: QUESTION, source: 'admin', addedBy: 'admin', articleLabel: TARGET })]);
@@ -163,7 +166,8 @@ describe('learning from use in the admin UI', () => {
       expect(box.x).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
     }
-    await page.screenshot({ path: path.join(SHOTS, 'learning-picker-390.png'), fullPage: true });
+    await card.locator('.picker-item').first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'learning-picker-390.png') });
 
     await page.goto(`${server.url}/#/docs`);
     const row = page.locator(`.docs-table tr[data-doc="${docId}"]`);

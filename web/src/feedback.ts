@@ -94,6 +94,8 @@ export const mountFeedback: MountView = (container) => {
       pick.textContent = '再指定一条';
       pick.setAttribute('aria-expanded', 'false');
       if (!e.handled) {
+        // One way to mark it handled at a time: the offer under the note replaces the card's own button.
+        toggle.hidden = true;
         const out = h('span', { class: 'muted small' });
         const mark = h('button', { type: 'button', class: 'primary' }, '同时标记此反馈为已处理');
         mark.addEventListener('click', () => void setHandled(mark, out, true));

@@ -17,6 +17,8 @@ interface Candidate {
   title: string;
   /** 第二十一条, or a plan's heading; the locator's last part when the passage has no label. */
   label: string;
+  /** The locator's parts (章, 节, 条), which the text starts with. */
+  headings: string[];
   text: string;
   cited: boolean;
 }
@@ -36,9 +38,13 @@ export function passageHref(docId: string, chunkId: string): string {
   return `#/browse/${encodeURIComponent(docId)}/${encodeURIComponent(ordinal)}`;
 }
 
-function excerptOf(text: string, label: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  const body = flat.startsWith(label) ? flat.slice(label.length).trim() : flat;
+/** The passage's own words: its text repeats its headings and label first, and those are shown above it already. */
+function excerptOf(text: string, headings: string[]): string {
+  let body = text.replace(/\s+/g, ' ').trim();
+  for (const heading of headings) {
+    const t = heading.trim();
+    if (t && body.startsWith(t)) body = body.slice(t.length).trim();
+  }
   return body.length > EXCERPT_CHARS ? `${body.slice(0, EXCERPT_CHARS)}…` : body;
 }
 
@@ -61,7 +67,7 @@ async function citedCandidates(citations: Citation[]): Promise<Candidate[]> {
     const chunk = detail?.chunks.find((k) => locatorOf(k) === c.locator);
     if (!chunk) continue;
     const label = chunk.articleLabel ?? c.locator.split(' › ').pop() ?? '';
-    out.push({ chunkId: chunk.id, docId: c.docId, title: c.title, label, text: chunk.text, cited: true });
+    out.push({ chunkId: chunk.id, docId: c.docId, title: c.title, label, headings: [...chunk.headingPath, label], text: chunk.text, cited: true });
   }
   return out;
 }
@@ -73,6 +79,7 @@ async function searchCandidates(q: string): Promise<Candidate[]> {
     docId: hit.docId,
     title: hit.title,
     label: hit.locator.split(' › ').pop() ?? '',
+    headings: hit.locator.split(' › '),
     text: hit.text,
     cited: false,
   }));
@@ -111,7 +118,7 @@ export function passagePicker(entry: FeedbackEntry, onAttached: (a: Attached) =>
           { class: 'picker-text' },
           h('strong', {}, `《${c.title}》${c.label}`),
           c.cited ? h('span', { class: 'badge' }, '回答引用') : null,
-          h('span', { class: 'picker-excerpt' }, excerptOf(c.text, c.label)),
+          h('span', { class: 'picker-excerpt' }, excerptOf(c.text, c.headings)),
         ),
       ),
       h('a', { href: passageHref(c.docId, c.chunkId), target: '_blank', rel: 'noopener', class: 'small' }, '查看原文'),
