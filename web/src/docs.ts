@@ -3,6 +3,7 @@ import type { DocStatus, IngestProgressEvent, SourceDoc, UploadAccepted, WireErr
 import { DOC_TYPES } from '../../src/server/events.js';
 import { api, ApiError, uploadWithProgress } from './api.js';
 import { clear, formatDate, formatDateTime, h } from './dom.js';
+import { questionList } from './question-list.js';
 import type { View, ViewContext } from './view.js';
 
 const STATUS_LABELS: Record<DocStatus, string> = { indexed: '已索引', needs_ocr: '需OCR', failed: '失败' };
@@ -43,6 +44,7 @@ export function mountDocs(container: HTMLElement, { session, refreshHealth }: Vi
   const reindex = h('button', { type: 'button', onclick: () => void startReimport() }, '重新导入');
   const reimportBar = h('progress', { max: 1, value: 0, hidden: true, 'aria-label': '重新导入进度' });
   let docsShown: SourceDoc[] = [];
+  let questionCounts: Record<string, number> | undefined;
   let reimportJob: string | undefined;
 
   container.append(
@@ -164,6 +166,8 @@ export function mountDocs(container: HTMLElement, { session, refreshHealth }: Vi
       message.textContent = e instanceof ApiError ? e.message : '加载失败';
       return;
     }
+    // The table still works when the counts do not load; the buttons then say 关联问题 without a number.
+    questionCounts = await api<Record<string, number>>('/api/questions/counts').catch(() => undefined);
     const q = filter.value.trim();
     docsShown = docs;
     docs = docs.filter((d) => !q || d.title.includes(q) || d.source.includes(q)).sort((a, b) => b.ingestedAt.localeCompare(a.ingestedAt));
@@ -187,6 +191,20 @@ export function mountDocs(container: HTMLElement, { session, refreshHealth }: Vi
         message.textContent = e instanceof ApiError ? e.message : '替换失败';
       }
     });
+    const questionsLabel = (n: number | undefined) => (n === undefined ? '关联问题' : `关联问题（${n}）`);
+    const questions = h('button', { type: 'button', 'aria-expanded': 'false' }, questionsLabel(questionCounts && (questionCounts[d.id] ?? 0)));
+    let questionsRow: HTMLTableRowElement | undefined;
+    questions.addEventListener('click', () => {
+      if (questionsRow) {
+        questionsRow.remove();
+        questionsRow = undefined;
+        questions.setAttribute('aria-expanded', 'false');
+        return;
+      }
+      questionsRow = h('tr', { class: 'questions-row', 'data-questions-of': d.id }, h('td', { colspan: 7 }, questionList(d.id, d.title, (n) => (questions.textContent = questionsLabel(n)))));
+      row.after(questionsRow);
+      questions.setAttribute('aria-expanded', 'true');
+    });
     const status = h('td', { class: `status-${d.status}`, 'data-label': '状态' }, STATUS_LABELS[d.status], d.error ? h('div', { class: 'small' }, d.error.message) : null);
     const row = h('tr', { 'data-doc': d.id },
       h('td', { class: 'doc-title' }, d.status === 'indexed' ? h('a', { href: `#/browse/${encodeURIComponent(d.id)}` }, d.title) : d.title, h('div', { class: 'muted small' }, `${d.source} · ${d.format.toUpperCase()}`)),
@@ -197,6 +215,7 @@ export function mountDocs(container: HTMLElement, { session, refreshHealth }: Vi
       status,
       h('td', { class: 'actions-cell' }, h('div', { class: 'row-actions' },
         h('button', { type: 'button', onclick: () => row.after(editRow(d)) }, '编辑'),
+        questions,
         h('button', { type: 'button', onclick: () => replace.click() }, '替换'),
         replace,
         h('button', {

@@ -3,6 +3,7 @@ import type { FeedbackEntry } from '../../src/server/events.js';
 import { api, ApiError } from './api.js';
 import { clear, formatDateTime, h } from './dom.js';
 import { renderMarkdown } from './markdown.js';
+import { passagePicker, type Attached } from './passage-picker.js';
 import type { MountView } from './view.js';
 
 type Filter = 'open' | 'handled' | 'all';
@@ -32,7 +33,7 @@ export const mountFeedback: MountView = (container) => {
       'section',
       { class: 'feedback-page' },
       h('h2', {}, '用户反馈（没用）'),
-      h('p', { class: 'muted' }, '值班人员标记为“没用”的回答，附问题、回答、来源和说明。处理后点“标记已处理”。'),
+      h('p', { class: 'muted' }, '值班人员标记为“没用”的回答，附问题、回答、来源和说明。点“指定正确条文”把问题关联到应当引用的条文，以后同类问题会先找到它；处理后点“标记已处理”。'),
       tabs,
       note,
       list,
@@ -72,15 +73,40 @@ export const mountFeedback: MountView = (container) => {
     );
     const toggle = h('button', { type: 'button', class: e.handled ? 'link' : 'primary' }, e.handled ? '重新打开' : '标记已处理');
     const status = h('span', { class: 'muted small' }, e.handled ? `已由 ${e.handledBy ?? ''} 处理${e.handledAt ? `（${formatDateTime(e.handledAt)}）` : ''}` : '未处理');
-    toggle.addEventListener('click', async () => {
-      toggle.disabled = true;
+    const setHandled = async (button: HTMLButtonElement, out: HTMLElement, handled: boolean) => {
+      button.disabled = true;
       try {
-        await api(`/api/feedback/${encodeURIComponent(e.id)}`, { method: 'PUT', json: { handled: !e.handled } });
+        await api(`/api/feedback/${encodeURIComponent(e.id)}`, { method: 'PUT', json: { handled } });
         void load();
       } catch (err) {
-        status.textContent = err instanceof ApiError ? err.message : '保存失败';
-        toggle.disabled = false;
+        out.textContent = err instanceof ApiError ? err.message : '保存失败';
+        button.disabled = false;
       }
+    };
+    toggle.addEventListener('click', () => void setHandled(toggle, status, !e.handled));
+
+    const pickArea = h('div', { class: 'pick-area' });
+    const pick = h('button', { type: 'button', 'aria-expanded': 'false' }, '指定正确条文');
+    const attached = (a: Attached) => {
+      clear(pickArea);
+      const done = h('p', { class: 'ok attached-note' }, `已关联到《${a.title}》${a.label}`);
+      pickArea.append(done);
+      pick.textContent = '再指定一条';
+      pick.setAttribute('aria-expanded', 'false');
+      if (!e.handled) {
+        // One way to mark it handled at a time: the offer under the note replaces the card's own button.
+        toggle.hidden = true;
+        const out = h('span', { class: 'muted small' });
+        const mark = h('button', { type: 'button', class: 'primary' }, '同时标记此反馈为已处理');
+        mark.addEventListener('click', () => void setHandled(mark, out, true));
+        pickArea.append(h('div', { class: 'actions' }, mark, out));
+      }
+    };
+    pick.addEventListener('click', () => {
+      const open = pick.getAttribute('aria-expanded') === 'true';
+      clear(pickArea);
+      pick.setAttribute('aria-expanded', String(!open));
+      if (!open) pickArea.append(passagePicker(e, attached));
     });
     return h(
       'article',
@@ -90,7 +116,8 @@ export const mountFeedback: MountView = (container) => {
       h('div', { class: 'feedback-comment-text' }, h('span', { class: 'label' }, '说明：'), e.comment ?? h('span', { class: 'muted' }, '（未填写）')),
       h('details', { class: 'feedback-answer' }, h('summary', {}, '回答全文'), answer),
       e.citations.length ? h('div', {}, h('span', { class: 'label' }, '来源：'), sources) : null,
-      h('div', { class: 'actions' }, toggle, status),
+      h('div', { class: 'actions' }, pick, toggle, status),
+      pickArea,
     );
   }
 

@@ -48,6 +48,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   r('put', '/api/feedback/:id', 'admin', 'query', '把一条反馈标记为已处理'),
   r('post', '/api/me/password', 'any', 'auth', '修改自己的密码（结束其他会话）'),
   r('get', '/api/documents/:id/questions', 'admin', 'documents', '关联到该文档段落的问题（点赞、确认、模型生成）'),
+  r('get', '/api/questions/counts', 'admin', 'documents', '每份文档关联问题的条数（文档 id → 条数）'),
   r('post', '/api/questions', 'admin', 'documents', '把一个问题关联到段落（确认正确条文）'),
   r('delete', '/api/questions/:id', 'admin', 'documents', '删除一个关联问题'),
   r('post', '/api/triage', 'any', 'triage', '事件速判'),

@@ -17,6 +17,13 @@ export function questionRoutes(ctx: ServerContext): Router {
     res.json(ctx.services.questions.list(doc.id));
   });
 
+  // One number per document for the documents table, rather than one list request per row.
+  router.get('/questions/counts', admin, (_req, res) => {
+    const counts: Record<string, number> = {};
+    for (const q of ctx.services.questions.list()) counts[q.docId] = (counts[q.docId] ?? 0) + 1;
+    res.json(counts);
+  });
+
   router.post('/questions', admin, async (req, res) => {
     const body = (req.body ?? {}) as { chunkId?: unknown; question?: unknown };
     if (typeof body.chunkId !== 'string' || typeof body.question !== 'string') {
