@@ -11,6 +11,7 @@ import type { ModelServerInfo } from '../llm/chat-model.js';
 export type { AnswerMode, AnswerResult, Citation } from '../answer/types.js';
 export type { Chunk, DocStatus, DocType, SourceDoc } from '../core/types.js';
 export { DOC_TYPES } from '../core/types.js';
+export type { StoredQuestion } from '../index/question-store.js';
 
 export type Role = 'officer' | 'trainer' | 'admin';
 export const ROLES: readonly Role[] = ['officer', 'trainer', 'admin'];

@@ -5,7 +5,7 @@
 import type { Chunk, DocumentDetail, FeedbackEntry, SearchResponse } from '../../src/server/events.js';
 import { api, ApiError } from './api.js';
 import { clear, h } from './dom.js';
-import type { AttachedQuestion } from './question-list.js';
+import type { StoredQuestion } from '../../src/server/events.js';
 
 /** Enough to recognise a passage without opening it. */
 const EXCERPT_CHARS = 90;
@@ -27,7 +27,7 @@ type Citation = FeedbackEntry['citations'][number];
 
 /** What the card shows once a question is attached: 《title》第X条. */
 export interface Attached {
-  stored: AttachedQuestion;
+  stored: StoredQuestion;
   title: string;
   label: string;
 }
@@ -165,7 +165,7 @@ export function passagePicker(entry: FeedbackEntry, onAttached: (a: Attached) =>
     const target = chosen;
     attach.disabled = true;
     try {
-      const stored = await api<AttachedQuestion>('/api/questions', { method: 'POST', json: { chunkId: target.chunkId, question: question.value } });
+      const stored = await api<StoredQuestion>('/api/questions', { method: 'POST', json: { chunkId: target.chunkId, question: question.value } });
       onAttached({ stored, title: target.title, label: target.label });
     } catch (e) {
       status.textContent = e instanceof ApiError ? e.message : '关联失败，请重试。';

@@ -2,18 +2,11 @@
 import { api, ApiError } from './api.js';
 import { clear, formatDateTime, h } from './dom.js';
 import { passageHref } from './passage-picker.js';
+import type { StoredQuestion } from '../../src/server/events.js';
 
 /** GET /api/documents/:id/questions, as src/index/question-store.ts stores them (web/ imports no server modules). */
-export interface AttachedQuestion {
-  id: string;
-  chunkId: string;
-  docId: string;
-  articleLabel?: string;
-  question: string;
-  source: 'feedback' | 'admin' | 'generated';
-  addedBy?: string;
-  addedAt: string;
-}
+/** A question attached to a passage, as GET /api/documents/:id/questions returns it. */
+export type AttachedQuestion = Omit<StoredQuestion, 'chunkHash'>;
 
 export const SOURCE_LABELS: Record<AttachedQuestion['source'], string> = { feedback: '点赞', admin: '管理员确认', generated: '模型生成' };
 /** People's questions first: they are what an admin reviews; model-written ones can run to thousands per document. */
