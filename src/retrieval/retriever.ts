@@ -30,7 +30,10 @@ export interface RetrieverDeps {
 
 /** Fusion weights, measured on ../shared/eval/dev.jsonl (see bench/eval-dev.json). */
 export interface RetrievalTuning {
+  /** Candidates taken from the lexical index and from the attached questions. */
   candidatesPerIndex: number;
+  /** Candidates taken from the vector index (more cost HNSW search time and, measured, gained nothing beyond 80). */
+  vectorCandidates: number;
   rrfK: number;
   lexicalWeight: number;
   vectorWeight: number;
@@ -47,6 +50,7 @@ export interface RetrievalTuning {
 
 export const DEFAULT_TUNING: RetrievalTuning = {
   candidatesPerIndex: 120,
+  vectorCandidates: 80,
   rrfK: 10,
   lexicalWeight: 1,
   vectorWeight: 0.3,
@@ -114,7 +118,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       const lexical = analysis.terms.length ? kb.searchLexical(analysis.terms, tuning.candidatesPerIndex) : [];
       lexical.forEach((r, rank) => (entry(r).fused += tuning.lexicalWeight / (tuning.rrfK + rank + 1)));
       const queryVector = await kb.embedder.embedQuery(vectorQueryText(analysis));
-      const vector = kb.searchVector(queryVector, tuning.candidatesPerIndex);
+      const vector = kb.searchVector(queryVector, tuning.vectorCandidates);
       vector.forEach((r, rank) => {
         const e = entry(r);
         e.fused += tuning.vectorWeight / (tuning.rrfK + rank + 1);
