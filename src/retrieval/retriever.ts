@@ -157,7 +157,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       const termIdf = queryTermIdf(kb, analysis);
       const keyTerms = keyTermsOf(kb, analysis);
       // Another wording of the question (the model's legal rewrite) may state what the passage covers.
-      const alternativeTerms = [...termIdfOf(kb, analysis.alternativeTerms ?? [])].map(([t, idf]) => ({ forms: [t], idf }));
+      const alternativeTerms = [...termIdfOf(kb, analysis.alternativeTerms ?? [])].map(([t, idf]) => ({ forms: [t], idf, parts: [] }));
       const ownTerms = analysis.terms.filter((t) => t.weight >= 1).map((t) => t.term.toLowerCase());
       // Each score is needed twice (re-ranking the head, then the hits): computed once per passage.
       const scores = new Map<string, number>();
@@ -237,7 +237,8 @@ export function analyzeQuery(
   }
   const equivalents: Record<string, string[]> = {};
   for (const rule of firedRules(normalized, synonyms)) {
-    const targets = rule.to.flatMap((t) => tokenizeQuery(t));
+    // The target phrases as written: their sub-words (作业 of 井下作业, 事故 of 冒顶事故) would cover anything.
+    const targets = rule.to.map((t) => toHalfWidth(t).toLowerCase());
     for (const own of tokenizeQuery(rule.from)) {
       if ((weights.get(own) ?? 0) < 1) continue;
       equivalents[own] = [...new Set([...(equivalents[own] ?? []), ...targets.filter((t) => t !== own)])];
@@ -311,9 +312,10 @@ function absoluteScore(keyTerms: KeyTerm[], doc: SourceDoc, chunk: Chunk, simila
   const haystack = `${doc.title}\n${chunk.headingPath.join('\n')}\n${chunk.text}\n${attachedQuestions}`.toLowerCase();
   let total = 0;
   let covered = 0;
-  for (const { forms, idf } of keyTerms) {
+  for (const { forms, idf, parts } of keyTerms) {
     total += idf;
     if (forms.some((f) => haystack.includes(f))) covered += idf;
+    else if (parts.length) covered += PART_CREDIT * idf * (parts.filter((p) => haystack.includes(p)).length / parts.length);
   }
   const coverage = total ? covered / total : 0;
   return round(0.8 * coverage + 0.2 * Math.max(0, similarity));
@@ -323,21 +325,30 @@ function absoluteScore(keyTerms: KeyTerm[], doc: SourceDoc, chunk: Chunk, simila
 interface KeyTerm {
   forms: string[];
   idf: number;
+  /** Pieces of a compound term: a passage holding only some of them covers the term in part. */
+  parts: string[];
 }
+
+/** How much a passage holding only pieces of a compound (化学品 of 危险化学品) covers it. */
+const PART_CREDIT = 0.5;
 
 /**
  * The question's own terms with the legal terms the thesaurus maps them to (老板 → 主要负责人): a lay word the
  * documents never use still counts, through its equivalents, at their IDF.
  */
 function keyTermsOf(kb: RetrievalSource, analysis: QueryAnalysis): KeyTerm[] {
+  const own = [...new Set(analysis.terms.filter((t) => t.weight >= 1).map((t) => t.term.toLowerCase()))];
+  const equivalentsOf = (t: string) => (analysis.equivalents?.[t] ?? []).map((f) => f.toLowerCase());
   const out: KeyTerm[] = [];
-  for (const { term, weight } of analysis.terms) {
-    if (weight < 1) continue;
-    const forms = [term, ...(analysis.equivalents?.[term] ?? [])].map((f) => f.toLowerCase());
-    const idfs = termIdfOf(kb, forms);
-    const own = idfs.get(forms[0]);
-    const idf = own ?? (idfs.size ? Math.min(...idfs.values()) : undefined);
-    if (idf !== undefined) out.push({ forms, idf });
+  // The search segmenter also yields a compound's pieces (危险化学品 → 危险, 化学品): one concept, counted once.
+  for (const term of own) {
+    if (own.some((o) => o !== term && o.includes(term))) continue;
+    const parts = own.filter((o) => o !== term && term.includes(o));
+    const forms = [term, ...equivalentsOf(term), ...parts.flatMap(equivalentsOf)];
+    const idfs = termIdfOf(kb, [...forms, ...parts]);
+    const known = [...idfs.values()];
+    const idf = idfs.get(term) ?? (known.length ? Math.max(...known) : undefined);
+    if (idf !== undefined) out.push({ forms, idf, parts });
   }
   return out;
 }
