@@ -21,7 +21,8 @@ export function registerEvalCommand(program: Command, ctx: CliContext): void {
     .option('--corpus <paths...>', '先把这些文件/文件夹导入一个临时知识库（不指定则评测 --data 知识库）')
     .option('--out <file>', '把完整结果写入 JSON 文件（不指定则只打印）')
     .option('--also-from <id>', '另外单独统计从这个编号起的问题，例如 dev-051')
-    .action(async (opts: { qa: string; k: string; corpus?: string[]; out?: string; alsoFrom?: string }, cmd: Command) => {
+    .option('--quiet', '只打印汇总，不列出未命中的问题（调参时不看具体问题）')
+    .action(async (opts: { qa: string; k: string; corpus?: string[]; out?: string; alsoFrom?: string; quiet?: boolean }, cmd: Command) => {
       const k = parsePositiveInt(opts.k, '--k');
       let text: string;
       try {
@@ -46,8 +47,8 @@ export function registerEvalCommand(program: Command, ctx: CliContext): void {
         ctx.out.write(`问题 ${questions.length}，深度 k=${k}，平均检索 ${report.meanTookMs} 毫秒\n`);
         ctx.out.write(formatSummary('全部', report, k));
         for (const [label, summary] of Object.entries(report.subsets ?? {})) ctx.out.write(formatSummary(label, summary, k));
-        if (report.misses.length) ctx.out.write(`未进前5：\n`);
-        for (const m of report.misses) ctx.out.write(`  ${m.id} [${m.type}] ${m.question}\n    期望：${m.gold.join('；')}\n    实得：${m.top.slice(0, 3).join('；')}\n`);
+        if (report.misses.length && !opts.quiet) ctx.out.write(`未进前5：\n`);
+        for (const m of opts.quiet ? [] : report.misses) ctx.out.write(`  ${m.id} [${m.type}] ${m.question}\n    期望：${m.gold.join('；')}\n    实得：${m.top.slice(0, 3).join('；')}\n`);
         if (opts.out) {
           await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
           const record = {
