@@ -57,7 +57,7 @@ export const DEFAULT_TUNING: RetrievalTuning = {
   expansionWeight: 0.5,
   purposeWeight: 0.5,
   coverageWeight: 0.8,
-  coverageRerankDepth: 60,
+  coverageRerankDepth: 100,
   questionWeight: 1,
 };
 /** The chunker's label for the title and adoption lines before the first article (src/ingest/chunker.ts). */
@@ -331,6 +331,8 @@ interface KeyTerm {
 
 /** How much a passage holding only pieces of a compound (化学品 of 危险化学品) covers it. */
 const PART_CREDIT = 0.5;
+/** A one-character word the segmenter leaves (压 of 压了人, 报, 拉) is rare in the laws but says little: half weight. */
+const SINGLE_CHARACTER_WEIGHT = 0.5;
 
 /**
  * The question's own terms with the legal terms the thesaurus maps them to (老板 → 主要负责人): a lay word the
@@ -348,7 +350,7 @@ function keyTermsOf(kb: RetrievalSource, analysis: QueryAnalysis): KeyTerm[] {
     const idfs = termIdfOf(kb, [...forms, ...parts]);
     const known = [...idfs.values()];
     const idf = idfs.get(term) ?? (known.length ? Math.max(...known) : undefined);
-    if (idf !== undefined) out.push({ forms, idf, parts });
+    if (idf !== undefined) out.push({ forms, idf: [...term].length === 1 ? SINGLE_CHARACTER_WEIGHT * idf : idf, parts });
   }
   return out;
 }
