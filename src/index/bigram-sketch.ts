@@ -30,23 +30,34 @@ export class BigramSketch {
   private docs = 0;
   /** Bigrams (with repeats) over all live documents, for the average length. */
   private totalBigrams = 0;
+  private scratch = new Uint32Array(1024);
 
   /** Counts a document's distinct bigrams. */
   add(text: string): void {
-    const seen = new Set<number>();
-    const length = forEachBigram(text, (code) => seen.add(bucketOf(code)));
-    for (const bucket of seen) this.docFreq[bucket]++;
+    const { buckets, count, length } = this.bucketsOf(text);
+    for (let i = 0; i < count; i++) this.docFreq[buckets[i]]++;
     this.docs++;
     this.totalBigrams += length;
   }
 
   /** Uncounts a document added with the same text. */
   remove(text: string): void {
-    const seen = new Set<number>();
-    const length = forEachBigram(text, (code) => seen.add(bucketOf(code)));
-    for (const bucket of seen) if (this.docFreq[bucket] > 0) this.docFreq[bucket]--;
+    const { buckets, count, length } = this.bucketsOf(text);
+    for (let i = 0; i < count; i++) if (this.docFreq[buckets[i]] > 0) this.docFreq[buckets[i]]--;
     this.docs = Math.max(0, this.docs - 1);
     this.totalBigrams = Math.max(0, this.totalBigrams - length);
+  }
+
+  /** The distinct buckets of a text's bigrams (in a reused array: ingest adds 150k chunks) and its bigram count. */
+  private bucketsOf(text: string): { buckets: Uint32Array; count: number; length: number } {
+    if (this.scratch.length < text.length) this.scratch = new Uint32Array(text.length * 2);
+    const scratch = this.scratch;
+    let n = 0;
+    const length = forEachBigram(text, (code) => (scratch[n++] = bucketOf(code)));
+    const sorted = scratch.subarray(0, n).sort();
+    let count = 0;
+    for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[count++] = sorted[i];
+    return { buckets: sorted, count, length };
   }
 
   /** Documents counted (live chunks). */
