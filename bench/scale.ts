@@ -1,6 +1,7 @@
 /**
  * Scale benchmark: ingest ../shared/corpus/full (3,422 laws, 20 M characters) with the built-in embedder,
- * then measure search latency. Writes bench/scale.json.
+ * then measure search latency. Writes bench/scale.json. Targets (issue 10): ingest under 2 minutes and 1.5 GiB peak RSS
+ * on 2 cores, search p95 under 20 ms. The machine is shared: run it twice and report both.
  *
  *   node --import tsx bench/scale.ts [corpusDir] [--keep DIR]
  */
@@ -17,6 +18,8 @@ const corpus = process.argv[2] && !process.argv[2].startsWith('--') ? process.ar
 const keepIndex = process.argv.indexOf('--keep');
 const dataDir = keepIndex > 0 ? process.argv[keepIndex + 1] : await mkdtemp(path.join(os.tmpdir(), 'yingji-scale-'));
 
+// The machine is shared with other sessions: the 1-minute load average says how much of it this run had.
+const loadAtStart = os.loadavg()[0];
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
@@ -65,13 +68,16 @@ clearInterval(sampler);
 const result = {
   command: `node --import tsx bench/scale.ts ${path.relative(process.cwd(), corpus)}`,
   date: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, totalMemGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, totalMemGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage1m: { start: round2(loadAtStart), end: round2(os.loadavg()[0]) } },
   corpus: { files: inputs.length, failed: report.failed, documents: reopened.kb.listDocuments().length, chunks: reopened.kb.chunkCount() },
   embedder: reopened.embedder.id,
-  ingest: { seconds: Math.round(ingestSeconds * 10) / 10, peakRssMiB: Math.round(ingestPeakRss / 2 ** 20), targetSeconds: 300, targetRssMiB: 2048 },
-  search: { queries: times.length, p50Ms: pct(0.5), p95Ms: pct(0.95), maxMs: pct(1), targetP95Ms: 50 },
+  ingest: { seconds: Math.round(ingestSeconds * 10) / 10, peakRssMiB: Math.round(ingestPeakRss / 2 ** 20), targetSeconds: 120, targetRssMiB: 1536 },
+  search: { queries: times.length, p50Ms: pct(0.5), p95Ms: pct(0.95), maxMs: pct(1), targetP95Ms: 20 },
   reopenSeconds: Math.round(reopenSeconds * 100) / 100,
 };
 console.log(JSON.stringify(result, null, 2));
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
 await writeFile(path.join(here, 'scale.json'), JSON.stringify(result, null, 2) + '\n');
 if (keepIndex < 0) await rm(dataDir, { recursive: true, force: true });

@@ -50,9 +50,13 @@ export class Bm25Index {
   private scores = new Float64Array(0);
   /** Labels with a non-zero score in the running search (reused, so a query allocates no arrays). */
   private touched = new Uint32Array(0);
+  /** The touched labels that can still reach the top k once pruning starts (reused like `touched`). */
+  private candidates = new Uint32Array(0);
   /** Per label: BM25 length normalisation K1·(1−B+B·len/avgLen); rebuilt lazily after the index changes. */
   private norms = new Float32Array(0);
   private normsValid = false;
+  /** Per term: largestShare() for the current norms, −1 when not yet computed. */
+  private shareBound = new Float64Array(0);
   /** Every posting list is ascending by label (true while labels are added in increasing order, as the store does). */
   private postingsSorted = true;
   private tfScratch = new Uint32Array(0);
@@ -140,21 +144,39 @@ export class Bm25Index {
       const df = this.docFreq[termId];
       return weight * Math.log(1 + (n - df + 0.5) / (df + 0.5)) * (K1 + 1);
     });
-    // remaining[i]: the most terms i.. can add to any document (each adds less than its factor: tf/(tf+norm) < 1).
-    const remaining = new Float64Array(order.length + 1);
-    for (let i = order.length - 1; i >= 0; i--) remaining[i] = remaining[i + 1] + factors[i];
     const wanted = Math.floor(k);
     const pruneFrom = Math.max(1, n * PRUNE_MIN_DF_SHARE);
+    // remaining[i]: the most terms i.. can add to any document. A term adds less than its factor (tf/(tf+norm) < 1);
+    // a common one — the only kind pruning skips — at most its factor times its largest tf/(tf+norm), cached.
+    const remaining = new Float64Array(order.length + 1);
+    for (let i = order.length - 1; i >= 0; i--) {
+      const termId = order[i][0];
+      const most = this.docFreq[termId] >= pruneFrom ? factors[i] * this.largestShare(termId, norms) : factors[i];
+      remaining[i] = remaining[i + 1] + most;
+    }
     // MaxScore pruning, exact: once the k-th best score so far exceeds what all remaining (common) terms could
-    // add, no untouched document can reach the top k, so those terms only update the documents already scored.
+    // add, no untouched document can reach the top k, so those terms only update the documents already scored —
+    // and of those only the ones that can still reach the k-th score (candidates), usually a few hundred of
+    // tens of thousands, so the common terms' long lists are probed by binary search instead of walked.
     let candidatesOnly = false;
+    let candidates = touched;
+    let candidateCount = 0;
     for (let i = 0; i < order.length; i++) {
       const termId = order[i][0];
       const factor = factors[i];
       const list = this.postings[termId];
       const end = this.postingCount[termId] * 2;
       if (!candidatesOnly && touchedCount >= wanted && this.docFreq[termId] >= pruneFrom) {
-        candidatesOnly = kthScore(touched, touchedCount, scores, wanted) > remaining[i];
+        const kth = kthScore(touched, touchedCount, scores, wanted);
+        // Loosened by a relative 1e-9: the bound and the scores are summed in different orders.
+        if (kth > remaining[i] * (1 + 1e-9)) {
+          candidatesOnly = true;
+          if (this.candidates.length < labelCount) this.candidates = new Uint32Array(labelCount);
+          candidates = this.candidates;
+          candidateCount = keepReachable(touched, touchedCount, candidates, scores, kth, remaining[i]);
+        }
+      } else if (candidatesOnly && candidateCount > wanted) {
+        candidateCount = keepReachable(candidates, candidateCount, candidates, scores, kthScore(candidates, candidateCount, scores, wanted), remaining[i]);
       }
       if (!candidatesOnly) {
         for (let p = 0; p < end; p += 2) {
@@ -164,9 +186,9 @@ export class Bm25Index {
           if (scores[label] === 0) touched[touchedCount++] = label;
           scores[label] += (factor * tf) / (tf + norms[label]);
         }
-      } else if (this.postingsSorted && touchedCount * SEEK_COST_FACTOR < end / 2) {
-        for (let c = 0; c < touchedCount; c++) {
-          const label = touched[c];
+      } else if (this.postingsSorted && candidateCount * SEEK_COST_FACTOR < end / 2) {
+        for (let c = 0; c < candidateCount; c++) {
+          const label = candidates[c];
           const p = findPosting(list, end, label);
           if (p < 0) continue;
           const tf = list[p + 1];
@@ -175,15 +197,43 @@ export class Bm25Index {
       } else {
         for (let p = 0; p < end; p += 2) {
           const label = list[p];
-          if (scores[label] === 0) continue; // not a candidate (dead labels never are)
+          // Not scored so far (dead labels never are); scored labels no longer candidates are updated harmlessly.
+          if (scores[label] === 0) continue;
           const tf = list[p + 1];
           scores[label] += (factor * tf) / (tf + norms[label]);
         }
       }
     }
-    const top = selectTop(touched, touchedCount, scores, Math.floor(k));
+    const top = candidatesOnly
+      ? selectTop(candidates, candidateCount, scores, wanted)
+      : selectTop(touched, touchedCount, scores, wanted);
     for (let i = 0; i < touchedCount; i++) scores[touched[i]] = 0;
     return top;
+  }
+
+  /**
+   * The largest tf/(tf+norm) in a term's postings: with it a common term's bound is its actual best contribution,
+   * often half its factor, so pruning starts sooner and keeps fewer candidates. One walk of the list, then cached
+   * until the norms change.
+   */
+  private largestShare(termId: number, norms: Float32Array): number {
+    if (this.shareBound.length < this.terms.length) {
+      const bigger = new Float64Array(Math.max(this.terms.length, this.shareBound.length * 2)).fill(-1);
+      bigger.set(this.shareBound);
+      this.shareBound = bigger;
+    }
+    const known = this.shareBound[termId];
+    if (known >= 0) return known;
+    const list = this.postings[termId];
+    const end = this.postingCount[termId] * 2;
+    let most = 0;
+    for (let p = 0; p < end; p += 2) {
+      const tf = list[p + 1];
+      const share = tf / (tf + norms[list[p]]);
+      if (share > most) most = share;
+    }
+    this.shareBound[termId] = most;
+    return most;
   }
 
   /** Length normalisation per label for the current average length (O(labels) after a change, else free). */
@@ -194,6 +244,7 @@ export class Bm25Index {
     const avgLength = this.liveTokens / this.liveDocs || 1;
     for (let l = 0; l < labelCount; l++) this.norms[l] = K1 * (1 - B + (B * this.docLength[l]) / avgLength);
     this.normsValid = true;
+    this.shareBound.fill(-1);
     return this.norms;
   }
 
@@ -373,6 +424,21 @@ function grow(array: Uint32Array, minSize: number): Uint32Array<ArrayBuffer> {
   return bigger;
 }
 
+/**
+ * Copies to `out` the labels whose score plus `remaining` (the most the terms still to come can add) reaches
+ * `kth`; the others can never enter the top k. The bound is loosened by a relative 1e-9 so that rounding in the
+ * float sums never drops a document that ties. `out` may be `labels` (filtered in place).
+ */
+function keepReachable(labels: Uint32Array, count: number, out: Uint32Array, scores: Float64Array, kth: number, remaining: number): number {
+  const bound = remaining * (1 + 1e-9) + kth * 1e-9;
+  let kept = 0;
+  for (let n = 0; n < count; n++) {
+    const label = labels[n];
+    if (scores[label] + bound >= kth) out[kept++] = label;
+  }
+  return kept;
+}
+
 /** Index of `label` in an ascending [label, tf, …] list (binary search), or -1. */
 function findPosting(list: Uint32Array, end: number, label: number): number {
   let lo = 0;
@@ -418,37 +484,16 @@ function kthScore(labels: Uint32Array, count: number, scores: Float64Array, k: n
   return size < k ? 0 : heap[0];
 }
 
-/** Top-k by score with a size-k min-heap: O(n log k). */
+/**
+ * Top-k by score, ties by ascending label. The k-th best score comes from a typed min-heap of scores first, so
+ * only the few labels at or above it are sorted: with a common query term tens of thousands of labels are
+ * touched, and a heap of labels compared through a closure cost milliseconds.
+ */
 function selectTop(labels: Uint32Array, count: number, scores: Float64Array, k: number): { label: number; score: number }[] {
-  const heap: number[] = [];
-  const less = (a: number, b: number): boolean => scores[a] < scores[b] || (scores[a] === scores[b] && a > b);
-  for (let n = 0; n < count; n++) {
-    const label = labels[n];
-    if (heap.length < k) {
-      heap.push(label);
-      let i = heap.length - 1;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (!less(heap[i], heap[parent])) break;
-        [heap[i], heap[parent]] = [heap[parent], heap[i]];
-        i = parent;
-      }
-    } else if (less(heap[0], label)) {
-      heap[0] = label;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && less(heap[l], heap[m])) m = l;
-        if (r < heap.length && less(heap[r], heap[m])) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m], heap[i]];
-        i = m;
-      }
-    }
-  }
-  return heap
-    .sort((a, b) => scores[b] - scores[a] || a - b)
-    .map((label) => ({ label, score: scores[label] }));
+  const threshold = kthScore(labels, count, scores, k);
+  const best: number[] = [];
+  for (let n = 0; n < count; n++) if (scores[labels[n]] >= threshold) best.push(labels[n]);
+  best.sort((a, b) => scores[b] - scores[a] || a - b);
+  if (best.length > k) best.length = k;
+  return best.map((label) => ({ label, score: scores[label] }));
 }

@@ -70,8 +70,11 @@ export interface KnowledgeSearch {
   readonly embedder: Embedder;
   /** Vector search: best first, similarity = cosine. */
   searchVector(vector: number[], k: number): (ChunkRef & { similarity: number })[];
-  /** BM25 over the jieba tokens of title + heading path + text; `weight` scales each query term. */
-  searchLexical(terms: { term: string; weight: number }[], k: number): (ChunkRef & { score: number })[];
+  /**
+   * BM25 over the jieba tokens of title + heading path + text; `weight` scales each query term. With `bigrams`,
+   * the k candidates are re-scored by adding BM25 over the CJK character bigrams of `bigrams.text`, × its weight.
+   */
+  searchLexical(terms: { term: string; weight: number }[], k: number, bigrams?: { text: string; weight: number }): (ChunkRef & { score: number })[];
   /** Chunks whose lexical tokens contain `term` (for query-term weighting). */
   lexicalDocumentFrequency(term: string): number;
 }

@@ -75,15 +75,35 @@ const TITLE_NOISE = /^中华人民共和国|（[^）]*示例[^）]*）|\([^)]*\)
 
 /** How well `hint` names `title` in [0, 1]; 0 when unrelated. */
 export function titleMatchScore(hint: string, title: string): number {
-  const h = expandLawName(hint).replace(TITLE_NOISE, '');
-  const t = title.replace(TITLE_NOISE, '');
+  return cleanedMatchScore(cleanHint(hint), cleanTitle(title));
+}
+
+function cleanHint(hint: string): string {
+  return expandLawName(hint).replace(TITLE_NOISE, '');
+}
+
+/** Titles without their noise, memoised: every article or 《》 query scores the hint against all titles. */
+const cleanedTitles = new Map<string, string>();
+const CLEANED_TITLES_MAX = 50_000;
+
+function cleanTitle(title: string): string {
+  let cleaned = cleanedTitles.get(title);
+  if (cleaned === undefined) {
+    cleaned = title.replace(TITLE_NOISE, '');
+    if (cleanedTitles.size >= CLEANED_TITLES_MAX) cleanedTitles.clear();
+    cleanedTitles.set(title, cleaned);
+  }
+  return cleaned;
+}
+
+function cleanedMatchScore(h: string, t: string): number {
   if (h.length < 2 || !t) return 0;
   if (t === h) return 1;
   if (t.includes(h)) return 0.9 - 0.3 * ((t.length - h.length) / t.length);
   if (h.includes(t)) return 0.85;
   // Abbreviations keep the order of the title's characters: 应急条例 ⊂ 生产安全事故应急条例, 安法 …
   let i = 0;
-  for (const c of t) if (c === h[i]) i++;
+  for (const c of t) if (c === h[i] && ++i === h.length) break;
   if (i === h.length) return 0.6 - 0.3 * ((t.length - h.length) / t.length);
   return 0;
 }
@@ -93,10 +113,14 @@ export function titleMatchScore(hint: string, title: string): number {
  * 生产安全事故应急条例 and 破坏性地震应急条例, and the caller shows both rather than guess.
  */
 export function matchDocuments(hint: string, docs: SourceDoc[], minScore = 0.3, tieMargin = 0.05): SourceDoc[] {
-  const scored = docs
-    .map((doc) => ({ doc, score: titleMatchScore(hint, doc.title) }))
-    .filter((s) => s.score > minScore)
-    .sort((a, b) => b.score - a.score);
+  const h = cleanHint(hint);
+  if (h.length < 2) return [];
+  const scored: { doc: SourceDoc; score: number }[] = [];
+  for (const doc of docs) {
+    const score = cleanedMatchScore(h, cleanTitle(doc.title));
+    if (score > minScore) scored.push({ doc, score });
+  }
+  scored.sort((a, b) => b.score - a.score);
   if (!scored.length) return [];
   const best = scored[0].score;
   return scored.filter((s) => s.score >= best - tieMargin).map((s) => s.doc);

@@ -46,6 +46,8 @@ export interface RetrievalTuning {
   coverageRerankDepth: number;
   /** RRF weight of the attached-questions channel. */
   questionWeight: number;
+  /** Weight of the question's CJK bigrams when the lexical candidates are re-scored (0 = words only). */
+  bigramWeight: number;
 }
 
 export const DEFAULT_TUNING: RetrievalTuning = {
@@ -59,6 +61,7 @@ export const DEFAULT_TUNING: RetrievalTuning = {
   coverageWeight: 0.8,
   coverageRerankDepth: 100,
   questionWeight: 1,
+  bigramWeight: 0.3,
 };
 /** The chunker's label for the title and adoption lines before the first article (src/ingest/chunker.ts). */
 const PREAMBLE_LABEL = '题注';
@@ -115,7 +118,9 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         if (!e) fused.set(ref.chunk.id, (e = { ref, fused: 0, similarity: 0 }));
         return e;
       };
-      const lexical = analysis.terms.length ? kb.searchLexical(analysis.terms, tuning.candidatesPerIndex) : [];
+      const lexical = analysis.terms.length
+        ? kb.searchLexical(analysis.terms, tuning.candidatesPerIndex, { text: toHalfWidth(query), weight: tuning.bigramWeight })
+        : [];
       lexical.forEach((r, rank) => (entry(r).fused += tuning.lexicalWeight / (tuning.rrfK + rank + 1)));
       const queryVector = await kb.embedder.embedQuery(vectorQueryText(analysis));
       const vector = kb.searchVector(queryVector, tuning.vectorCandidates);

@@ -102,6 +102,52 @@ describe('Bm25Index', () => {
     }
   });
 
+  it('pruned searches equal a brute-force BM25 while documents arrive between them (seeded stream, skewed vocabulary)', () => {
+    // A seeded stream of documents over a skewed vocabulary: a few terms sit in most documents, as titles' words do.
+    let seed = 12345;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const termOf = () => `t${Math.floor(40 * random() ** 3)}`;
+    const index = new Bm25Index();
+    const docs: string[][] = [];
+    const reference = (query: { term: string; weight: number }[], k: number) => {
+      const n = docs.length;
+      const avg = docs.reduce((sum, t) => sum + t.length, 0) / n;
+      const scored: { label: number; score: number }[] = [];
+      docs.forEach((tokens, label) => {
+        let score = 0;
+        for (const { term, weight } of query) {
+          const tf = tokens.filter((t) => t === term).length;
+          if (!tf) continue;
+          const df = docs.filter((d) => d.includes(term)).length;
+          score += (weight * Math.log(1 + (n - df + 0.5) / (df + 0.5)) * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * tokens.length) / avg));
+        }
+        if (score > 0) scored.push({ label, score });
+      });
+      return scored.sort((a, b) => b.score - a.score || a.label - b.label).slice(0, k);
+    };
+    for (let round = 0; round < 8; round++) {
+      for (let i = 0; i < 60; i++) {
+        // Later rounds add short documents repeating a common term: its best tf/(tf+norm) rises after it was cached.
+        const length = 3 + Math.floor(random() * 80);
+        const tokens =
+          round > 0 && random() < 0.3
+            ? [...Array.from({ length: 2 * round }, () => `t${Math.floor(3 * random())}`), termOf()]
+            : Array.from({ length }, termOf);
+        docs.push(tokens);
+        index.add(docs.length - 1, tokens);
+      }
+      for (let j = 0; j < 25; j++) {
+        const query = Array.from({ length: 2 + Math.floor(random() * 4) }, () => ({ term: termOf(), weight: 0.5 + random() }));
+        for (const k of [1, 3, 10]) {
+          const got = index.search(query, k);
+          const want = reference(query, k);
+          expect(got.map((h) => h.label)).toEqual(want.map((h) => h.label));
+          got.forEach((h, i) => expect(h.score).toBeCloseTo(want[i].score, 6));
+        }
+      }
+    }
+  });
+
   it('rejects damaged bytes', () => {
     const index = new Bm25Index();
     index.add(0, ['火灾']);

@@ -120,6 +120,42 @@ describe('file knowledge base', () => {
     await kb.close();
   });
 
+  it('re-scores lexical candidates by question bigrams the same after a reopen, a removal, and from a generation written before bigrams.bin', async () => {
+    const dir = await tempDir();
+    const kb = await openKnowledgeBase({ dir, embedder });
+    for (const d of docs) await put(kb, d);
+    kb.removeDocument(docs[3].doc.id);
+    await kb.commit();
+    const terms = [{ term: '应急', weight: 1 }, { term: '安全', weight: 1 }];
+    const bigrams = { text: '出了事故以后现场的人先报告谁', weight: 0.3 };
+    const wordsOnly = kb.searchLexical(terms, 40);
+    const rescored = kb.searchLexical(terms, 40, bigrams);
+    // Same candidates, re-ordered by the bigram scores added on top.
+    expect(new Set(rescored.map((h) => h.chunk.id))).toEqual(new Set(wordsOnly.map((h) => h.chunk.id)));
+    expect(rescored.map((h) => h.chunk.id)).not.toEqual(wordsOnly.map((h) => h.chunk.id));
+    for (let i = 1; i < rescored.length; i++) expect(rescored[i - 1].score).toBeGreaterThanOrEqual(rescored[i].score);
+    expect(kb.searchLexical(terms, 40, { ...bigrams, weight: 0 })).toEqual(wordsOnly);
+    await kb.close();
+
+    const again = await openKnowledgeBase({ dir, embedder });
+    expect(again.searchLexical(terms, 40, bigrams)).toEqual(rescored);
+    await again.close();
+
+    // An older generation: no bigrams.bin and no digest for it; opening counts the bigrams from the chunks.
+    const gen = await currentGenDir(dir);
+    await rm(path.join(gen, 'bigrams.bin'));
+    const manifestFile = path.join(gen, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as { files: Record<string, unknown> };
+    delete manifest.files['bigrams.bin'];
+    await writeFile(manifestFile, JSON.stringify(manifest) + '\n');
+    const old = await openKnowledgeBase({ dir, embedder });
+    expect(old.searchLexical(terms, 40, bigrams)).toEqual(rescored);
+    await put(old, docs[3]);
+    await old.commit();
+    expect(await readdir(await currentGenDir(dir))).toContain('bigrams.bin');
+    await old.close();
+  });
+
   it('reopens after commit with identical documents and search results; uncommitted changes are not kept', async () => {
     const dir = await tempDir();
     const kb = await openKnowledgeBase({ dir, embedder });
