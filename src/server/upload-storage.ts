@@ -4,7 +4,7 @@
  * Unlike multer.diskStorage, the write stream and busboy's file stream buffer up to UPLOAD_BUFFER_BYTES. With
  * their 16 KB defaults every 64 KB read from the socket waits for one fs write to come back through the event
  * loop before the next read; on a loop busy with 150 clients (≈50 ms a turn) a 49 MB upload then took 50 s to
- * arrive, one chunk per turn. With a few MB buffered, one turn moves up to the ~2 MB libuv reads at once.
+ * arrive, one chunk per turn. With 1 MB buffered per stream, one turn moves a megabyte or two.
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
@@ -14,8 +14,8 @@ import { pipeline } from 'node:stream';
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
 
-/** Bytes each upload may have in flight between the socket and the disk (per stream: busboy's and the file's). */
-export const UPLOAD_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Bytes each upload may have in flight between the socket and the disk (per stream: busboy's, its file stream and the disk write). */
+export const UPLOAD_BUFFER_BYTES = 1024 * 1024;
 
 /** Suffix of the temporary upload files (ingest-jobs removes those no pending job names). */
 const UPLOAD_SUFFIX = '.upload';
