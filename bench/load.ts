@@ -5,11 +5,12 @@
  * Run: node --import tsx bench/load.ts [--seconds 30] [--askers 50] [--searchers 50]
  * With --upload-mb 49, an admin uploads a text file of that size (real regulation text repeated) --upload-after
  * seconds (default 10) into the load, so the server receives, stores and ingests it while the load is in its
- * steady state; the searches and asks overlapping [upload sent, job finished] are the upload window. The result
+ * steady state; the searches and asks sent within [upload sent, job finished] are the upload window. The result
  * is recorded as the `upload` run in load.json (the plain run stays as it was):
  *   node --import tsx bench/load.ts --seconds 60 --askers 100 --searchers 50 --upload-mb 49 [--raise-bounds]
  * The server's event-loop delay (monitorEventLoopDelay, 10 ms resolution) and utilisation are recorded for the
  * whole run and for the upload window: they show whether anything blocks the loop, which latencies alone do not.
+ * --trace FILE writes every request (start ms into the load, latency ms, kind) and the upload's moments.
  * --raise-bounds lifts INGEST_MAX_CHARS/BLOCKS/CHUNKS so the 49 MB file is really parsed, chunked and indexed
  * (with the default bounds it is refused as LIMIT_EXCEEDED). The corpus is YINGJI_CORPUS_DIR (../shared/corpus).
  */
@@ -38,6 +39,7 @@ const ASKERS = arg('askers', 50);
 const SEARCHERS = arg('searchers', 50);
 const UPLOAD_MB = arg('upload-mb', 0);
 const UPLOAD_AFTER_S = arg('upload-after', 10);
+const TRACE = process.argv.includes('--trace') ? process.argv[process.argv.indexOf('--trace') + 1] : undefined;
 const RAISE_BOUNDS = process.argv.includes('--raise-bounds');
 /** Bounds that let a 49 MB Chinese text (~16 M characters) through. */
 const RAISED_BOUNDS = { INGEST_MAX_EXPANDED_MB: '64', INGEST_MAX_CHARS: '30000000', INGEST_MAX_BLOCKS: '3000000', INGEST_MAX_CHUNKS: '200000' };
@@ -90,7 +92,7 @@ interface UploadResult {
   jobState?: string;
   outcome?: string;
   chunks?: number;
-  /** Searches and asks overlapping the upload window [upload sent, job finished], and their latencies. */
+  /** Searches and asks sent within the upload window [upload sent, job finished], and their latencies. */
   searchesDuring: number;
   searchDuringP95Ms: number;
   searchDuringMaxMs: number;
@@ -135,6 +137,7 @@ async function runClients(opts: {
   searchers: number;
   uploadFile?: string;
   uploadAfterS: number;
+  trace?: string;
 }): Promise<ClientResult> {
   const { url, cookie } = opts;
   const app = { url };
@@ -152,6 +155,9 @@ async function runClients(opts: {
   const searchesDuring: number[] = [];
   const searchesOutside: number[] = [];
   const asksDuring: number[] = [];
+  /** --trace: one line per request (start ms into the load, latency ms, kind), and the upload's moments. */
+  const trace: string[] = [];
+  const traceZero = performance.now();
 
   const asker = async (i: number) => {
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(app.url, {
@@ -177,8 +183,9 @@ async function runClients(opts: {
       const [ok, detail] = ack.ok ? await outcome : [false, `${ack.error.code} ${ack.error.message}`];
       pending.delete(requestId);
       const ended = performance.now();
-      if (ok && ended > jobWindow.start && started < jobWindow.end) asksDuring.push(ended - started);
+      if (ok && started >= jobWindow.start && started < jobWindow.end) asksDuring.push(ended - started);
       if (ok) askLat.push(ended - started);
+      if (opts.trace) trace.push(`${Math.round(started - traceZero)}\t${Math.round(ended - started)}\task`);
       else {
         askErrors++;
         if (errorSamples.length < 5) errorSamples.push(`ask: ${detail}`);
@@ -196,7 +203,8 @@ async function runClients(opts: {
         const res = await fetch(`${app.url}/api/search?q=${encodeURIComponent(q)}&k=5`, { headers: { cookie } });
         await res.arrayBuffer();
         const ended = performance.now();
-        if (res.ok) (ended > jobWindow.start && started < jobWindow.end ? searchesDuring : searchesOutside).push(ended - started);
+        if (res.ok) (started >= jobWindow.start && started < jobWindow.end ? searchesDuring : searchesOutside).push(ended - started);
+        if (opts.trace) trace.push(`${Math.round(started - traceZero)}\t${Math.round(ended - started)}\tsearch`);
         if (res.ok) searchLat.push(ended - started);
         else {
           searchErrors++;
@@ -270,6 +278,11 @@ async function runClients(opts: {
     ...(opts.uploadFile ? [uploader(opts.uploadFile)] : []),
   ]);
   const seconds = (Date.now() - started) / 1000;
+  if (opts.trace) {
+    const marks = [`${Math.round(jobWindow.start - traceZero)}\t0\tupload-sent`, `${Math.round(jobWindow.end - traceZero)}\t0\tjob-finished`];
+    if (upload) marks.push(`${Math.round(jobWindow.start - traceZero + upload.requestMs)}\t0\tupload-accepted`);
+    await writeFile(opts.trace, [...marks, ...trace].join('\n') + '\n');
+  }
   if (upload) {
     const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
     const during = sorted(searchesDuring);
@@ -321,7 +334,7 @@ async function main(): Promise<void> {
   // Workers do not inherit tsx's loader hooks on Node 20: register them in the worker, then load this file.
   const bootstrap = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(import.meta.url)});`;
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), {
-    workerData: { url: app.url, cookie, cookies, seconds: SECONDS, askers: ASKERS, searchers: SEARCHERS, uploadFile, uploadAfterS: UPLOAD_AFTER_S },
+    workerData: { url: app.url, cookie, cookies, seconds: SECONDS, askers: ASKERS, searchers: SEARCHERS, uploadFile, uploadAfterS: UPLOAD_AFTER_S, trace: TRACE },
   });
   // The server's event loop, for the whole run and for the upload window (the worker says when it opens and closes).
   const loop = { whole: monitorEventLoopDelay({ resolution: 10 }), during: monitorEventLoopDelay({ resolution: 10 }) };
