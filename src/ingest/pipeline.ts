@@ -177,7 +177,7 @@ function runsInWorker(fileName: string, sizeBytes: number): boolean {
 }
 
 /** A file's hash and what preparing it gave; `prepared` is absent when its hash was the indexed one. */
-interface ReadFile {
+interface HashedFile {
   contentHash: string;
   sizeBytes: number;
   /** The bytes, when read on this thread (small files, given bytes); the original is stored from them. */
@@ -213,7 +213,7 @@ async function ingestOne(
   const isText = TEXT_EXTENSIONS.has(extensionOf(input.fileName));
 
   // Set as soon as the bytes are hashed: a file that then fails to parse is recorded with its hash.
-  let read: ReadFile | undefined;
+  let read: HashedFile | undefined;
   const failed = (e: unknown): IngestFileOutcome => {
     const error = toAppError(e);
     if (error.code === 'INTERNAL') error.message = `处理文件 ${input.fileName} 时出错：${describeCause(e)}`;
@@ -235,7 +235,7 @@ async function ingestOne(
     }
     return { file: input.fileName, status, docId, error: error.toJSON() };
   };
-  const baseOf = (r: ReadFile) => ({
+  const baseOf = (r: HashedFile) => ({
     id: docId,
     sourceKey: input.sourceKey,
     source: input.fileName,
@@ -326,7 +326,7 @@ async function boundedSize(file: string, fileName: string, limits: IngestLimits)
 }
 
 /** SHA-256 of a file read in 1 MB pieces, so no long synchronous hash runs on the event loop. */
-async function hashOnDisk(file: string, sizeBytes: number): Promise<ReadFile> {
+async function hashOnDisk(file: string, sizeBytes: number): Promise<HashedFile> {
   const hash = createHash('sha256');
   for await (const piece of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(piece as Buffer);
   return { contentHash: hash.digest('hex'), sizeBytes };
