@@ -184,8 +184,8 @@ async function runClients(opts: {
       pending.delete(requestId);
       const ended = performance.now();
       if (ok && started >= jobWindow.start && started < jobWindow.end) asksDuring.push(ended - started);
-      if (ok) askLat.push(ended - started);
       if (opts.trace) trace.push(`${Math.round(started - traceZero)}\t${Math.round(ended - started)}\task`);
+      if (ok) askLat.push(ended - started);
       else {
         askErrors++;
         if (errorSamples.length < 5) errorSamples.push(`ask: ${detail}`);
