@@ -3,10 +3,14 @@
  * against the real server over the regulations corpus. Writes bench/load.json.
  * The clients run in a worker thread so their own CPU use does not share the server's event loop.
  * Run: node --import tsx bench/load.ts [--seconds 30] [--askers 50] [--searchers 50]
- * With --upload-mb 49, an admin first uploads a text file of that size (real regulation text repeated), then the
- * load runs while the server ingests it; the result is recorded as the `upload` run in load.json (the plain run
- * stays as it was):
- *   node --import tsx bench/load.ts --seconds 40 --askers 100 --searchers 50 --upload-mb 49 [--raise-bounds]
+ * With --upload-mb 49, an admin uploads a text file of that size (real regulation text repeated) --upload-after
+ * seconds (default 10) into the load, so the server receives, stores and ingests it while the load is in its
+ * steady state; the searches and asks sent within [upload sent, job finished] are the upload window. The result
+ * is recorded as the `upload` run in load.json (the plain run stays as it was):
+ *   node --import tsx bench/load.ts --seconds 60 --askers 100 --searchers 50 --upload-mb 49 [--raise-bounds]
+ * The server's event-loop delay (monitorEventLoopDelay, 10 ms resolution) and utilisation are recorded for the
+ * whole run and for the upload window: they show whether anything blocks the loop, which latencies alone do not.
+ * --trace FILE writes every request (start ms into the load, latency ms, kind) and the upload's moments.
  * --raise-bounds lifts INGEST_MAX_CHARS/BLOCKS/CHUNKS so the 49 MB file is really parsed, chunked and indexed
  * (with the default bounds it is refused as LIMIT_EXCEEDED). The corpus is YINGJI_CORPUS_DIR (../shared/corpus).
  */
@@ -15,6 +19,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay, performance as perf, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { io as connect, type Socket } from 'socket.io-client';
 import { loadConfig } from '../src/config.js';
@@ -33,6 +38,8 @@ const SECONDS = arg('seconds', 30);
 const ASKERS = arg('askers', 50);
 const SEARCHERS = arg('searchers', 50);
 const UPLOAD_MB = arg('upload-mb', 0);
+const UPLOAD_AFTER_S = arg('upload-after', 10);
+const TRACE = process.argv.includes('--trace') ? process.argv[process.argv.indexOf('--trace') + 1] : undefined;
 const RAISE_BOUNDS = process.argv.includes('--raise-bounds');
 /** Bounds that let a 49 MB Chinese text (~16 M characters) through. */
 const RAISED_BOUNDS = { INGEST_MAX_EXPANDED_MB: '64', INGEST_MAX_CHARS: '30000000', INGEST_MAX_BLOCKS: '3000000', INGEST_MAX_CHUNKS: '200000' };
@@ -75,7 +82,9 @@ function summarize(latencies: number[], errors: number, seconds: number) {
 interface UploadResult {
   file: string;
   bytes: number;
-  /** HTTP status of POST /api/documents and how long the request took. */
+  /** Seconds into the load when the upload was sent. */
+  sentAfterS: number;
+  /** HTTP status of POST /api/documents and how long the request (sending 49 MB included) took. */
   status: number;
   requestMs: number;
   /** From the 202 to the job being done or failed (undefined: still running at the end of the run). */
@@ -83,10 +92,25 @@ interface UploadResult {
   jobState?: string;
   outcome?: string;
   chunks?: number;
-  /** Searches that completed while the job ran, and their latencies. */
+  /** Searches and asks sent within the upload window [upload sent, job finished], and their latencies. */
   searchesDuring: number;
   searchDuringP95Ms: number;
   searchDuringMaxMs: number;
+  asksDuring: number;
+  askDuringP95Ms: number;
+  askDuringMaxMs: number;
+  /** Searches outside the window (the steady state around it). */
+  searchOutsideP95Ms: number;
+  /** The server's event loop in the window (see loopStats). */
+  serverLoopDuring?: LoopStats;
+}
+
+interface LoopStats {
+  /** Event-loop delay percentiles (ms, 10 ms resolution) and the share of time the loop was busy. */
+  delayP50Ms: number;
+  delayP99Ms: number;
+  delayMaxMs: number;
+  utilization: number;
 }
 
 interface ClientResult {
@@ -112,6 +136,8 @@ async function runClients(opts: {
   askers: number;
   searchers: number;
   uploadFile?: string;
+  uploadAfterS: number;
+  trace?: string;
 }): Promise<ClientResult> {
   const { url, cookie } = opts;
   const app = { url };
@@ -124,6 +150,14 @@ async function runClients(opts: {
   let searchErrors = 0;
   const errorSamples: string[] = [];
   let deadline = Date.now() + SECONDS * 1000;
+  /** [start, end) of the upload window in performance.now() time, for the requests that overlap it. */
+  const jobWindow = { start: Number.POSITIVE_INFINITY, end: Number.POSITIVE_INFINITY };
+  const searchesDuring: number[] = [];
+  const searchesOutside: number[] = [];
+  const asksDuring: number[] = [];
+  /** --trace: one line per request (start ms into the load, latency ms, kind), and the upload's moments. */
+  const trace: string[] = [];
+  const traceZero = performance.now();
 
   const asker = async (i: number) => {
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(app.url, {
@@ -148,7 +182,10 @@ async function runClients(opts: {
       const ack = await socket.emitWithAck('chat:ask', { requestId, conversationId: `load-${i}`, question });
       const [ok, detail] = ack.ok ? await outcome : [false, `${ack.error.code} ${ack.error.message}`];
       pending.delete(requestId);
-      if (ok) askLat.push(performance.now() - started);
+      const ended = performance.now();
+      if (ok && started >= jobWindow.start && started < jobWindow.end) asksDuring.push(ended - started);
+      if (opts.trace) trace.push(`${Math.round(started - traceZero)}\t${Math.round(ended - started)}\task`);
+      if (ok) askLat.push(ended - started);
       else {
         askErrors++;
         if (errorSamples.length < 5) errorSamples.push(`ask: ${detail}`);
@@ -157,9 +194,6 @@ async function runClients(opts: {
     socket.disconnect();
   };
 
-  /** [start, end) of the upload's ingest job in performance.now() time, for the searches that overlap it. */
-  const jobWindow = { start: Number.POSITIVE_INFINITY, end: Number.POSITIVE_INFINITY };
-  const searchesDuring: number[] = [];
   const searcher = async (i: number) => {
     let n = 0;
     while (Date.now() < deadline) {
@@ -169,8 +203,9 @@ async function runClients(opts: {
         const res = await fetch(`${app.url}/api/search?q=${encodeURIComponent(q)}&k=5`, { headers: { cookie } });
         await res.arrayBuffer();
         const ended = performance.now();
-        if (res.ok && ended > jobWindow.start && started < jobWindow.end) searchesDuring.push(ended - started);
-        if (res.ok) searchLat.push(performance.now() - started);
+        if (res.ok) (started >= jobWindow.start && started < jobWindow.end ? searchesDuring : searchesOutside).push(ended - started);
+        if (opts.trace) trace.push(`${Math.round(started - traceZero)}\t${Math.round(ended - started)}\tsearch`);
+        if (res.ok) searchLat.push(ended - started);
         else {
           searchErrors++;
           if (errorSamples.length < 5) errorSamples.push(`search: HTTP ${res.status}`);
@@ -183,26 +218,6 @@ async function runClients(opts: {
   };
 
   let upload: UploadResult | undefined;
-  let jobId: string | undefined;
-  if (opts.uploadFile) {
-    // The upload is sent before the load starts: the run measures searches while the server ingests it.
-    // curl sends the body from its own process.
-    const sent = performance.now();
-    const { status, body } = await curlUpload(`${app.url}/api/documents`, cookie, opts.uploadFile);
-    jobWindow.start = performance.now();
-    jobId = body.jobId;
-    upload = {
-      file: path.basename(opts.uploadFile),
-      bytes: (await stat(opts.uploadFile)).size,
-      status,
-      requestMs: Math.round(jobWindow.start - sent),
-      searchesDuring: 0,
-      searchDuringP95Ms: 0,
-      searchDuringMaxMs: 0,
-    };
-    if (!jobId) jobWindow.end = jobWindow.start;
-    deadline = Date.now() + SECONDS * 1000;
-  }
   const watchJob = async (u: UploadResult, id: string) => {
     while (Date.now() < deadline) {
       const jobs = (await (await fetch(`${app.url}/api/jobs`, { headers: { cookie } })).json()) as {
@@ -213,9 +228,10 @@ async function runClients(opts: {
       const job = jobs.find((j) => j.jobId === id);
       if (job && (job.state === 'done' || job.state === 'failed')) {
         jobWindow.end = performance.now();
+        parentPort?.postMessage({ window: 'end' });
         const o = job.outcomes[0];
         Object.assign(u, {
-          ingestMs: Math.round(jobWindow.end - jobWindow.start),
+          ingestMs: Math.round(jobWindow.end - jobWindow.start - u.requestMs),
           jobState: job.state,
           outcome: o ? `${o.status}${o.error ? ` ${o.error.code}` : ''}` : undefined,
           chunks: o?.chunks,
@@ -225,20 +241,60 @@ async function runClients(opts: {
       await new Promise((r) => setTimeout(r, 250));
     }
   };
+  // The upload is sent once the load is in its steady state; curl sends the body from its own process.
+  const uploader = async (file: string) => {
+    await new Promise((r) => setTimeout(r, UPLOAD_AFTER_MS));
+    jobWindow.start = performance.now();
+    const sentAfterS = Math.round((Date.now() - started) / 100) / 10;
+    parentPort?.postMessage({ window: 'start' });
+    const { status, body } = await curlUpload(`${app.url}/api/documents`, cookie, file);
+    upload = {
+      file: path.basename(file),
+      bytes: (await stat(file)).size,
+      sentAfterS,
+      status,
+      requestMs: Math.round(performance.now() - jobWindow.start),
+      searchesDuring: 0,
+      searchDuringP95Ms: 0,
+      searchDuringMaxMs: 0,
+      asksDuring: 0,
+      askDuringP95Ms: 0,
+      askDuringMaxMs: 0,
+      searchOutsideP95Ms: 0,
+    };
+    if (!body.jobId) {
+      jobWindow.end = performance.now();
+      parentPort?.postMessage({ window: 'end' });
+      return;
+    }
+    await watchJob(upload, body.jobId);
+  };
+  const UPLOAD_AFTER_MS = opts.uploadAfterS * 1000;
 
   const started = Date.now();
   await Promise.all([
     ...Array.from({ length: ASKERS }, (_, i) => asker(i)),
     ...Array.from({ length: SEARCHERS }, (_, i) => searcher(i)),
-    ...(upload && jobId ? [watchJob(upload, jobId)] : []),
+    ...(opts.uploadFile ? [uploader(opts.uploadFile)] : []),
   ]);
   const seconds = (Date.now() - started) / 1000;
+  if (opts.trace) {
+    const marks = [`${Math.round(jobWindow.start - traceZero)}\t0\tupload-sent`, `${Math.round(jobWindow.end - traceZero)}\t0\tjob-finished`];
+    if (upload) marks.push(`${Math.round(jobWindow.start - traceZero + upload.requestMs)}\t0\tupload-accepted`);
+    await writeFile(opts.trace, [...marks, ...trace].join('\n') + '\n');
+  }
   if (upload) {
-    const during = [...searchesDuring].sort((a, b) => a - b);
+    const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+    const during = sorted(searchesDuring);
+    const asked = sorted(asksDuring);
     const u = upload as UploadResult;
     u.searchesDuring = during.length;
     u.searchDuringP95Ms = Math.round(percentile(during, 95));
     u.searchDuringMaxMs = Math.round(during.at(-1) ?? 0);
+    u.asksDuring = asked.length;
+    u.askDuringP95Ms = Math.round(percentile(asked, 95));
+    u.askDuringMaxMs = Math.round(asked.at(-1) ?? 0);
+    u.searchOutsideP95Ms = Math.round(percentile(sorted(searchesOutside), 95));
   }
 
   return { askLat, searchLat, askErrors, searchErrors, errorSamples, seconds, upload };
@@ -278,12 +334,30 @@ async function main(): Promise<void> {
   // Workers do not inherit tsx's loader hooks on Node 20: register them in the worker, then load this file.
   const bootstrap = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(import.meta.url)});`;
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), {
-    workerData: { url: app.url, cookie, cookies, seconds: SECONDS, askers: ASKERS, searchers: SEARCHERS, uploadFile },
+    workerData: { url: app.url, cookie, cookies, seconds: SECONDS, askers: ASKERS, searchers: SEARCHERS, uploadFile, uploadAfterS: UPLOAD_AFTER_S, trace: TRACE },
   });
+  // The server's event loop, for the whole run and for the upload window (the worker says when it opens and closes).
+  const loop = { whole: monitorEventLoopDelay({ resolution: 10 }), during: monitorEventLoopDelay({ resolution: 10 }) };
+  loop.whole.enable();
+  const wholeElu = perf.eventLoopUtilization();
+  let duringElu: EventLoopUtilization | undefined;
+  let duringStats: LoopStats | undefined;
   const { askLat, searchLat, askErrors, searchErrors, errorSamples, seconds, upload } = await new Promise<ClientResult>((resolve, reject) => {
-    worker.once('message', resolve);
+    worker.on('message', (m: ClientResult | { window: 'start' | 'end' }) => {
+      if (!('window' in m)) return resolve(m);
+      if (m.window === 'start') {
+        loop.during.enable();
+        duringElu = perf.eventLoopUtilization();
+      } else if (duringElu) {
+        loop.during.disable();
+        duringStats = loopStats(loop.during, perf.eventLoopUtilization(duringElu));
+      }
+    });
     worker.once('error', reject);
   });
+  loop.whole.disable();
+  const serverLoop = loopStats(loop.whole, perf.eventLoopUtilization(wholeElu));
+  if (upload && duringStats) upload.serverLoopDuring = duringStats;
 
   const run = {
     at: new Date().toISOString(),
@@ -294,11 +368,14 @@ async function main(): Promise<void> {
       askers: ASKERS,
       searchers: SEARCHERS,
       mode: 'extractive (no model reachable)',
-      ...(uploadFile ? { uploadMb: UPLOAD_MB, bounds: RAISE_BOUNDS ? RAISED_BOUNDS : 'defaults' } : {}),
+      ...(uploadFile ? { uploadMb: UPLOAD_MB, uploadAfterS: UPLOAD_AFTER_S, bounds: RAISE_BOUNDS ? RAISED_BOUNDS : 'defaults' } : {}),
     },
+    command: `node --import tsx bench/load.ts ${process.argv.slice(2).join(' ')}`,
+    load: loadAverage(),
     ask: summarize(askLat, askErrors, seconds),
     search: summarize(searchLat, searchErrors, seconds),
     ...(upload ? { upload } : {}),
+    serverLoop,
     errorSamples,
   };
   // The plain run is the file itself; upload runs are kept beside it, keyed by their bounds.
@@ -313,6 +390,16 @@ async function main(): Promise<void> {
   await services.close();
   await rm(dir, { recursive: true, force: true });
   if (askErrors + searchErrors > 0) process.exitCode = 1;
+}
+
+function loopStats(h: IntervalHistogram, elu: EventLoopUtilization): LoopStats {
+  const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+  return { delayP50Ms: ms(h.percentile(50)), delayP99Ms: ms(h.percentile(99)), delayMaxMs: ms(h.max), utilization: Math.round(elu.utilization * 100) / 100 };
+}
+
+/** The machine's 1-minute load average at the end of the run (the machine is shared: a high figure explains a slow run). */
+function loadAverage(): number {
+  return Math.round(os.loadavg()[0] * 100) / 100;
 }
 
 /** POSTs a file as multipart field `files` with curl; resolves with the HTTP status and the parsed JSON body. */

@@ -8,11 +8,22 @@ export function formatLocalTime(iso: string, timeZone: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('zh-CN', { timeZone, month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    dayTimeFormat(timeZone)
       .formatToParts(date)
       .map((p) => [p.type, p.value]),
   );
   return `${parts.month}月${parts.day}日 ${parts.hour}:${parts.minute}`;
+}
+
+/** One formatter per zone: building an Intl.DateTimeFormat costs ~0.1 ms, and every 事件速判 card formats several times. */
+const dayTimeFormats = new Map<string, Intl.DateTimeFormat>();
+function dayTimeFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = dayTimeFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('zh-CN', { timeZone, month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    dayTimeFormats.set(timeZone, format);
+  }
+  return format;
 }
 
 /** Whether `timeZone` is an IANA zone name this runtime knows (Asia/Shanghai). */

@@ -3,6 +3,7 @@
  * Per-file failures are reported, never thrown, and never disturb what is already indexed.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, toAppError } from '../core/errors.js';
@@ -15,7 +16,7 @@ import { validateSidecar } from './metadata.js';
 import { extensionOf } from './parsers/registry.js';
 import { checkTextSize } from './parsers/text-parser.js';
 import { createPreparePool, type PreparePool } from './prepare-pool.js';
-import { prepareDocument } from './prepare.js';
+import { prepareDocument, type PreparedDocument } from './prepare.js';
 import type { IngestFileOutcome, IngestInput, IngestProgress, IngestReport } from './types.js';
 
 export interface IngestDeps {
@@ -170,9 +171,18 @@ async function ingestBatch(deps: IngestDeps, inputs: IngestInput[], options: Ing
  * Large files are prepared on the worker thread; small ones inline, where the worker's start-up (≈1 s) would
  * cost more than the parse. A DOCX is small only when tiny: it can inflate ~300× before mammoth reads it.
  */
-function runsInWorker(fileName: string, bytes: Buffer): boolean {
+function runsInWorker(fileName: string, sizeBytes: number): boolean {
   const min = extensionOf(fileName) === 'docx' ? WORKER_MIN_DOCX_BYTES : WORKER_MIN_BYTES;
-  return bytes.length >= min;
+  return sizeBytes >= min;
+}
+
+/** A file's hash and what preparing it gave; `prepared` is absent when its hash was the indexed one. */
+interface HashedFile {
+  contentHash: string;
+  sizeBytes: number;
+  /** The bytes, when read on this thread (small files, given bytes); the original is stored from them. */
+  bytes?: Buffer;
+  prepared?: PreparedDocument;
 }
 
 async function ingestOne(
@@ -187,36 +197,97 @@ async function ingestOne(
   const limits = deps.limits ?? DEFAULT_INGEST_LIMITS;
   const existing = kb.findBySourceKey(input.sourceKey);
   const docId = existing?.id ?? documentIdFor(input.sourceKey);
-  let bytes: Buffer;
+  const file = input.path ?? input.sourceKey;
+  let sizeBytes: number;
   try {
-    bytes = input.bytes ?? (await readBoundedFile(input.path ?? input.sourceKey, input.fileName, limits));
+    sizeBytes = input.bytes?.length ?? (await boundedSize(file, input.fileName, limits));
   } catch (e) {
     if (e instanceof AppError) return { file: input.fileName, status: 'failed', docId: existing?.id, error: e.toJSON() };
     const error = new AppError('FILE_NOT_FOUND', `无法读取文件 ${input.fileName}：文件不存在或没有读取权限`, { cause: e });
     return { file: input.fileName, status: 'failed', docId: existing?.id, error: error.toJSON() };
   }
-  const contentHash = sha256Hex(bytes);
   const metadataChanged = input.metadata && existing && !sameMetadata(existing, input.metadata);
-  if (!force && existing && existing.contentHash === contentHash && existing.status === 'indexed' && !metadataChanged) {
-    return { file: input.fileName, status: 'unchanged', docId: existing.id, chunks: 0 };
-  }
+  /** The hash that, found again, makes the file unchanged. */
+  const unchangedHash = !force && existing && existing.status === 'indexed' && !metadataChanged ? existing.contentHash : undefined;
+  const prepareInput = { fileName: input.fileName, ocr: deps.ocr, limits, sidecar: input.metadata };
+  const isText = TEXT_EXTENSIONS.has(extensionOf(input.fileName));
 
-  const base = {
+  // Set as soon as the bytes are hashed: a file that then fails to parse is recorded with its hash.
+  let read: HashedFile | undefined;
+  const failed = (e: unknown): IngestFileOutcome => {
+    const error = toAppError(e);
+    if (error.code === 'INTERNAL') error.message = `处理文件 ${input.fileName} 时出错：${describeCause(e)}`;
+    const status = error.code === 'NEEDS_OCR' ? 'needs_ocr' : 'failed';
+    // Never read (gone, unreadable): nothing to record, as when the size check above fails.
+    if (!read) return { file: input.fileName, status, docId: existing?.id, error: error.toJSON() };
+    // Stopped by shutdown: nothing is wrong with the file, so nothing is recorded against it.
+    if (signal?.aborted) return { file: input.fileName, status, docId, error: error.toJSON() };
+    // A file that breaks on re-ingest must not take its previously indexed version down with it.
+    if (!existing || existing.status !== 'indexed') {
+      kb.putFailedDocument({
+        ...baseOf(read),
+        title: input.metadata?.title ?? path.parse(input.fileName).name,
+        docType: input.metadata?.docType ?? '其他',
+        status,
+        error: error.toJSON(),
+        chunkCount: 0,
+      });
+    }
+    return { file: input.fileName, status, docId, error: error.toJSON() };
+  };
+  const baseOf = (r: HashedFile) => ({
     id: docId,
     sourceKey: input.sourceKey,
     source: input.fileName,
     format: path.extname(input.fileName).slice(1).toLowerCase(),
-    contentHash,
-    sizeBytes: bytes.length,
+    contentHash: r.contentHash,
+    sizeBytes: r.sizeBytes,
     ingestedAt: new Date().toISOString(),
-  };
+  });
+
+  if (!input.bytes && runsInWorker(input.fileName, sizeBytes)) {
+    // A text file too big for the bounds is refused here, without starting the worker for it (unless it may be
+    // unchanged: that is decided by its hash first, as for every file).
+    if (isText && unchangedHash === undefined) {
+      try {
+        checkTextSize(sizeBytes, input.fileName, limits);
+      } catch (e) {
+        read = await hashOnDisk(file, sizeBytes).catch(() => undefined);
+        return failed(e);
+      }
+    }
+    // Read, hashed and parsed on the worker: the main thread never holds a large file's bytes.
+    try {
+      const result = await pool().prepareFile(file, prepareInput, { unchangedHash, signal, onOcrPage, onHashed: (h) => (read = { ...h }) });
+      read = { ...result };
+    } catch (e) {
+      return failed(e);
+    }
+  } else {
+    let bytes: Buffer;
+    try {
+      bytes = input.bytes ?? (await readFile(file));
+    } catch (e) {
+      const error = new AppError('FILE_NOT_FOUND', `无法读取文件 ${input.fileName}：文件不存在或没有读取权限`, { cause: e });
+      return { file: input.fileName, status: 'failed', docId: existing?.id, error: error.toJSON() };
+    }
+    read = { contentHash: sha256Hex(bytes), sizeBytes: bytes.length, bytes };
+    if (read.contentHash !== unchangedHash) {
+      try {
+        if (isText) checkTextSize(bytes.length, input.fileName, limits);
+        // Bytes handed in by the caller (not read here) may still be large: the worker gets a copy.
+        read.prepared = runsInWorker(input.fileName, bytes.length)
+          ? await pool().prepare(bytes, prepareInput, signal, onOcrPage)
+          : await prepareDocument(bytes, prepareInput, signal, onOcrPage);
+      } catch (e) {
+        return failed(e);
+      }
+    }
+  }
+  if (!read.prepared) return { file: input.fileName, status: 'unchanged', docId, chunks: 0 };
+
   try {
-    // A text file too big for the bounds is refused here, without starting the worker for it.
-    if (TEXT_EXTENSIONS.has(extensionOf(input.fileName))) checkTextSize(bytes.length, input.fileName, limits);
-    const prepareInput = { fileName: input.fileName, ocr: deps.ocr, limits, sidecar: input.metadata };
-    const { metadata, drafts, pageCount, partial } = runsInWorker(input.fileName, bytes)
-      ? await pool().prepare(bytes, prepareInput, signal, onOcrPage)
-      : await prepareDocument(bytes, prepareInput, signal, onOcrPage);
+    const { metadata, drafts, pageCount, partial } = read.prepared;
     const chunks: Chunk[] = drafts.map((d, ordinal) => ({
       ...d,
       id: `${docId}#${ordinal}`,
@@ -225,10 +296,10 @@ async function ingestOne(
       contentHash: sha256Hex(d.text),
     }));
     const vectors = await embedChunks(kb, metadata.title, chunks);
-    const storedFile = await kb.storeOriginal(docId, input.fileName, bytes);
+    const storedFile = await kb.storeOriginal(docId, input.fileName, read.bytes ?? (await readFile(file)));
     const notice = partial ? partialOcrNotice(partial) : undefined;
     const doc: SourceDoc = {
-      ...base,
+      ...baseOf(read),
       ...metadata,
       status: 'indexed',
       chunkCount: chunks.length,
@@ -239,34 +310,26 @@ async function ingestOne(
     kb.putDocument(doc, chunks, vectors);
     return { file: input.fileName, status: existing ? 'replaced' : 'added', docId, chunks: chunks.length, ...(notice ? { notice } : {}) };
   } catch (e) {
-    const error = toAppError(e);
-    if (error.code === 'INTERNAL') error.message = `处理文件 ${input.fileName} 时出错：${describeCause(e)}`;
-    const status = error.code === 'NEEDS_OCR' ? 'needs_ocr' : 'failed';
-    // Stopped by shutdown: nothing is wrong with the file, so nothing is recorded against it.
-    if (signal?.aborted) return { file: input.fileName, status, docId, error: error.toJSON() };
-    // A file that breaks on re-ingest must not take its previously indexed version down with it.
-    if (!existing || existing.status !== 'indexed') {
-      kb.putFailedDocument({
-        ...base,
-        title: input.metadata?.title ?? path.parse(input.fileName).name,
-        docType: input.metadata?.docType ?? '其他',
-        status,
-        error: error.toJSON(),
-        chunkCount: 0,
-      });
-    }
-    return { file: input.fileName, status, docId, error: error.toJSON() };
+    return failed(e);
   }
 }
 
 /**
- * Reads a file after checking its size, so a 200 MB file is refused with a message instead of exhausting the heap.
+ * A file's size, checked against maxFileBytes before anything is read, so a 200 MB file is refused with a
+ * message instead of exhausting the heap.
  * @throws AppError LIMIT_EXCEEDED; fs errors as they come
  */
-async function readBoundedFile(file: string, fileName: string, limits: IngestLimits): Promise<Buffer> {
+async function boundedSize(file: string, fileName: string, limits: IngestLimits): Promise<number> {
   const { size } = await stat(file);
   if (size > limits.maxFileBytes) throw limitExceeded(fileName, 'maxFileBytes', limits, size);
-  return readFile(file);
+  return size;
+}
+
+/** SHA-256 of a file read in 1 MB pieces, so no long synchronous hash runs on the event loop. */
+async function hashOnDisk(file: string, sizeBytes: number): Promise<HashedFile> {
+  const hash = createHash('sha256');
+  for await (const piece of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(piece as Buffer);
+  return { contentHash: hash.digest('hex'), sizeBytes };
 }
 
 async function embedChunks(kb: KnowledgeBase, title: string, chunks: Chunk[]): Promise<number[][]> {

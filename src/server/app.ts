@@ -36,6 +36,7 @@ import { versionsRoutes } from './http/versions-routes.js';
 import { IngestJobs } from './ingest-jobs.js';
 import { startFolderWatcher, type FolderWatcher } from './folder-watcher.js';
 import { attachChatHandlers, closeStaleSockets, emitToAdmins, sessionRoom, type ChatServer } from './socket/chat-handlers.js';
+import { budgetedRetriever, createTurnBudget } from './turn-budget.js';
 import { WEB_DIST_DIR, webRoutes } from './web-assets.js';
 import { QuestionWriter } from './question-writer.js';
 
@@ -106,8 +107,10 @@ export async function createApp(deps: CreateAppDeps): Promise<App> {
     enabled: config.doc2queryBackground,
     log,
   });
+  // Answers retrieve in time slices, so a burst of asks cannot hold the loop away from searches (turn-budget.ts).
+  const answerDeps = { ...services.answerDeps, retriever: budgetedRetriever(services.answerDeps.retriever, createTurnBudget()) };
   const ctx: ServerContext = {
-    services,
+    services: { ...services, answerDeps },
     users,
     sessions,
     audit,

@@ -1,6 +1,4 @@
 /** Documents: reading is for every role (an officer opens the article a source card cites); changing is for admins. */
-import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
@@ -12,6 +10,7 @@ import type { IngestInput } from '../../ingest/types.js';
 import { nextVersionSourceKey } from '../../versions/families.js';
 import type { ServerContext } from '../context.js';
 import type { DocumentDetail, UploadAccepted, WireError } from '../events.js';
+import { createUploadStorage, UPLOAD_BUFFER_BYTES } from '../upload-storage.js';
 import { checkUploadType, parseMetadata, safeFileName } from '../uploads.js';
 import { currentUser, requireRole } from './auth-middleware.js';
 
@@ -26,16 +25,15 @@ const CONTENT_TYPES: Record<string, string> = {
 export function documentRoutes(ctx: ServerContext): Router {
   const router = Router();
   const { kb } = ctx.services;
-  mkdirSync(ctx.uploadDir, { recursive: true });
-  const upload = multer({
-    storage: multer.diskStorage({
-      destination: ctx.uploadDir,
-      // Never the client's name on disk: a random one, so no path traversal or collisions are possible.
-      filename: (_req, _file, cb) => cb(null, `${randomUUID()}.upload`),
-    }),
+  // multer 2 passes these to busboy (@types/multer does not know them yet): see upload-storage.ts for why.
+  const options: multer.Options & { highWaterMark: number; fileHwm: number } = {
+    storage: createUploadStorage(ctx.uploadDir),
     limits: { fileSize: ctx.services.config.server.maxUploadBytes, files: MAX_FILES_PER_UPLOAD, fields: 20 },
     defParamCharset: 'utf8',
-  });
+    highWaterMark: UPLOAD_BUFFER_BYTES,
+    fileHwm: UPLOAD_BUFFER_BYTES,
+  };
+  const upload = multer(options);
   const manyFiles = parseForm(upload.array('files', MAX_FILES_PER_UPLOAD));
   const singleFile = parseForm(upload.single('file'));
   const admin = requireRole('admin');
