@@ -147,7 +147,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
       const demoted = new Set<string>();
       for (const e of fused.values()) {
         const { chunk } = e.ref;
-        if (PURPOSE_CLAUSE.test(chunk.text) || (!asksWhen && chunk.articleLabel === PREAMBLE_LABEL)) {
+        if (isPurposeClause(chunk) || (!asksWhen && chunk.articleLabel === PREAMBLE_LABEL)) {
           e.fused *= tuning.purposeWeight;
           demoted.add(chunk.id);
         }
@@ -157,7 +157,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
 
       let ranked = [...fused.values()].sort((a, b) => b.fused - a.fused);
       const hits: Hit[] = [];
-      const keptFingerprints: Set<string>[] = [];
+      const kept: { length: number; fingerprint?: Set<string>; text: string }[] = [];
       const articleIds = new Set(articleChunks.map((r) => r.chunk.id));
       const termIdf = queryTermIdf(kb, analysis);
       const keyTerms = keyTermsOf(kb, analysis);
@@ -192,9 +192,9 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         if (allowed && !allowed.has(chunk.docId)) continue;
         if (doc.status !== 'indexed') continue;
         if (!selection.allows(doc.id)) continue;
-        const fingerprint = bigramSet(chunk.text);
-        if (keptFingerprints.some((f) => jaccard(f, fingerprint) > 0.85)) continue;
-        keptFingerprints.push(fingerprint);
+        const candidate: (typeof kept)[number] = { length: chunk.text.length, text: chunk.text };
+        if (kept.some((k) => nearDuplicate(k, candidate))) continue;
+        kept.push(candidate);
         const score = articleIds.has(chunk.id) ? 1 : scoreOf(doc, chunk, e.similarity);
         const hit: Hit = { chunk, doc, score, locator: formatLocator(chunk) };
         const version = hitVersionOf(versions, doc, (id) => kb.getDocument(id));
@@ -276,6 +276,22 @@ function findArticleChunks(kb: KnowledgeReader, ref: NonNullable<QueryAnalysis['
     }
   }
   return out;
+}
+
+/** Purpose clauses found so far, per chunk object (the regex ran on every fused candidate of every query). */
+const purposeClauseOf = new WeakMap<Chunk, boolean>();
+function isPurposeClause(chunk: Chunk): boolean {
+  let known = purposeClauseOf.get(chunk);
+  if (known === undefined) purposeClauseOf.set(chunk, (known = PURPOSE_CLAUSE.test(chunk.text)));
+  return known;
+}
+
+/** Near-duplicate passages (the same text filed twice): bigram Jaccard > 0.85, compared only for similar lengths. */
+function nearDuplicate(a: { length: number; fingerprint?: Set<string>; text: string }, b: { length: number; fingerprint?: Set<string>; text: string }): boolean {
+  if (Math.min(a.length, b.length) < 0.7 * Math.max(a.length, b.length)) return false;
+  a.fingerprint ??= bigramSet(a.text);
+  b.fingerprint ??= bigramSet(b.text);
+  return jaccard(a.fingerprint, b.fingerprint) > 0.85;
 }
 
 /** Documents named in 《》 in the query: ids of those the knowledge base holds, titles of those it lacks. */
