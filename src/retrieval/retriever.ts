@@ -174,8 +174,8 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
           absoluteScore(keyTerms, doc, chunk, similarity, asked),
           alternativeTerms.length ? absoluteScore(alternativeTerms, doc, chunk, similarity, asked) : 0,
           // A question confirmed for this passage that shares most of the query's words is evidence of its own,
-          // even when those words (罐子, 白烟) never occur in the documents.
-          asked ? round(0.8 * shareIn(ownTerms, asked.toLowerCase())) : 0,
+          // even when those words (罐子, 白烟) never occur in the documents: as strong as a passage stating it.
+          asked ? round(shareIn(ownTerms, asked.toLowerCase())) : 0,
         );
         scores.set(chunk.id, score);
         return score;

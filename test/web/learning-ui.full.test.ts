@@ -13,9 +13,13 @@ import type { StoredQuestion } from '../../src/index/question-store.js';
 const SHOTS = path.join(REPO_ROOT, 'test-output');
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
-/** The answer cites 第四～六条 (preparation); the article that says what to do with the rescued person is 第十一条. */
-const QUESTION = '井下有人被熏倒了，救上来以后应该怎么处理？';
-const PARAPHRASE = '从井里拉上来的人不省人事，接下来怎么办？';
+/**
+ * Too spoken for the retriever: the answer cites the leak card's 第一发现人 and the flood plan, not the article that
+ * says what to do with the rescued person (第十一条). Checked in the first test, so a better retriever shows up here
+ * as a failed premise, not as a pass for the wrong reason.
+ */
+const QUESTION = '人捞上来了，接下来我们能做点啥？';
+const PARAPHRASE = '人捞上来以后，我们接下来该做点啥？';
 const TARGET = '第十一条';
 
 describe('learning from use in the admin UI', () => {
@@ -75,7 +79,7 @@ describe('learning from use in the admin UI', () => {
     const first = picker.locator('.picker-item').first();
     await first.waitFor();
     expect(await first.innerText()).toContain('回答引用');
-    expect(await first.innerText()).toMatch(/《有限空间作业事故应急处置规程（示例）》第[四五六]条/);
+    expect(await first.innerText()).toMatch(/^《[^》]+》/);
     expect(await first.getByRole('link', { name: '查看原文' }).getAttribute('href')).toMatch(/^#\/browse\/[^/]+\/\d+$/);
     expect(await picker.locator(`.picker-item[data-chunk="${targetChunk}"]`).count()).toBe(0);
     // styles.css once left a phone @media block open, so every rule after it applied only below 760 px.
