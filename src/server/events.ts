@@ -311,24 +311,8 @@ import type {
   StudyListItem,
 } from '../training/types.js';
 
-export type {
-  ArticleSource,
-  Attempt,
-  Correction,
-  FactKind,
-  ItemCurrency,
-  PersonResult,
-  QuestionJson,
-  QuestionKind,
-  QuestionResult,
-  Quiz,
-  QuizOrigin,
-  QuizQuestion,
-  QuizResults,
-  QuizStatus,
-  StudyList,
-  StudyListItem,
-} from '../training/types.js';
+// The training stage's wire shapes, all of them (web/ imports types from this file only).
+export type * from '../training/types.js';
 
 /** GET /api/training/lists (officers see shared lists only). */
 export interface TrainingListSummary {
