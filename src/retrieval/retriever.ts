@@ -157,7 +157,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
 
       let ranked = [...fused.values()].sort((a, b) => b.fused - a.fused);
       const hits: Hit[] = [];
-      const kept: { length: number; fingerprint?: Set<string>; text: string }[] = [];
+      const kept: KeptPassage[] = [];
       const articleIds = new Set(articleChunks.map((r) => r.chunk.id));
       const termIdf = queryTermIdf(kb, analysis);
       const keyTerms = keyTermsOf(kb, analysis);
@@ -192,7 +192,7 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         if (allowed && !allowed.has(chunk.docId)) continue;
         if (doc.status !== 'indexed') continue;
         if (!selection.allows(doc.id)) continue;
-        const candidate: (typeof kept)[number] = { length: chunk.text.length, text: chunk.text };
+        const candidate: KeptPassage = { length: chunk.text.length, text: chunk.text };
         if (kept.some((k) => nearDuplicate(k, candidate))) continue;
         kept.push(candidate);
         const score = articleIds.has(chunk.id) ? 1 : scoreOf(doc, chunk, e.similarity);
@@ -234,14 +234,15 @@ export function analyzeQuery(
     weights.set(t, Math.max(weights.get(t) ?? 0, 1));
   }
   const alternativeTerms = [...new Set(alternativeQueries.flatMap((q) => tokenizeQuery(toHalfWidth(q))))];
-  for (const phrase of [...expandQuery(normalized, synonyms), ...alternativeQueries.map((q) => toHalfWidth(q))]) {
+  const fired = firedRules(normalized, synonyms);
+  for (const phrase of [...expandQuery(normalized, synonyms, fired), ...alternativeQueries.map((q) => toHalfWidth(q))]) {
     for (const t of tokenizeQuery(phrase)) {
       if (weights.has(t)) continue;
       weights.set(t, expansionWeight);
     }
   }
   const equivalents: Record<string, string[]> = {};
-  for (const rule of firedRules(normalized, synonyms)) {
+  for (const rule of fired) {
     // The target phrases as written: their sub-words (作业 of 井下作业, 事故 of 冒顶事故) would cover anything.
     const targets = rule.to.map((t) => toHalfWidth(t).toLowerCase());
     for (const own of tokenizeQuery(rule.from)) {
@@ -286,8 +287,15 @@ function isPurposeClause(chunk: Chunk): boolean {
   return known;
 }
 
+/** A passage already among the hits; its bigram fingerprint is built only when a comparison needs it. */
+interface KeptPassage {
+  length: number;
+  text: string;
+  fingerprint?: Set<string>;
+}
+
 /** Near-duplicate passages (the same text filed twice): bigram Jaccard > 0.85, compared only for similar lengths. */
-function nearDuplicate(a: { length: number; fingerprint?: Set<string>; text: string }, b: { length: number; fingerprint?: Set<string>; text: string }): boolean {
+function nearDuplicate(a: KeptPassage, b: KeptPassage): boolean {
   if (Math.min(a.length, b.length) < 0.7 * Math.max(a.length, b.length)) return false;
   a.fingerprint ??= bigramSet(a.text);
   b.fingerprint ??= bigramSet(b.text);
@@ -361,7 +369,7 @@ const SINGLE_CHARACTER_WEIGHT = 0.5;
  */
 function keyTermsOf(kb: RetrievalSource, analysis: QueryAnalysis): KeyTerm[] {
   const own = [...new Set(analysis.terms.filter((t) => t.weight >= 1).map((t) => t.term.toLowerCase()))];
-  const equivalentsOf = (t: string) => (analysis.equivalents?.[t] ?? []).map((f) => f.toLowerCase());
+  const equivalentsOf = (t: string) => analysis.equivalents?.[t] ?? [];
   const out: KeyTerm[] = [];
   // The search segmenter also yields a compound's pieces (危险化学品 → 危险, 化学品): one concept, counted once.
   for (const term of own) {

@@ -46,11 +46,8 @@ export function firedRules(query: string, table: SynonymTable): SynonymTable['ru
 }
 
 /** Terms to add for a query (each rule applies once; targets already in the query are skipped). */
-export function expandQuery(query: string, table: SynonymTable): string[] {
+export function expandQuery(query: string, table: SynonymTable, fired = firedRules(query, table)): string[] {
   const added = new Set<string>();
-  for (const rule of table.rules) {
-    if (!query.includes(rule.from)) continue;
-    for (const t of rule.to) if (!query.includes(t)) added.add(t);
-  }
+  for (const rule of fired) for (const t of rule.to) if (!query.includes(t)) added.add(t);
   return [...added];
 }
