@@ -16,7 +16,7 @@ import { validateSidecar } from './metadata.js';
 import { extensionOf } from './parsers/registry.js';
 import { checkTextSize } from './parsers/text-parser.js';
 import { createPreparePool, type PreparePool } from './prepare-pool.js';
-import { prepareDocument, type PreparedDocument } from './prepare.js';
+import { prepareDocument, unreadableFile, type PreparedDocument } from './prepare.js';
 import type { IngestFileOutcome, IngestInput, IngestProgress, IngestReport } from './types.js';
 
 export interface IngestDeps {
@@ -203,8 +203,7 @@ async function ingestOne(
     sizeBytes = input.bytes?.length ?? (await boundedSize(file, input.fileName, limits));
   } catch (e) {
     if (e instanceof AppError) return { file: input.fileName, status: 'failed', docId: existing?.id, error: e.toJSON() };
-    const error = new AppError('FILE_NOT_FOUND', `无法读取文件 ${input.fileName}：文件不存在或没有读取权限`, { cause: e });
-    return { file: input.fileName, status: 'failed', docId: existing?.id, error: error.toJSON() };
+    return { file: input.fileName, status: 'failed', docId: existing?.id, error: unreadableFile(input.fileName, e).toJSON() };
   }
   const metadataChanged = input.metadata && existing && !sameMetadata(existing, input.metadata);
   /** The hash that, found again, makes the file unchanged. */
@@ -268,8 +267,7 @@ async function ingestOne(
     try {
       bytes = input.bytes ?? (await readFile(file));
     } catch (e) {
-      const error = new AppError('FILE_NOT_FOUND', `无法读取文件 ${input.fileName}：文件不存在或没有读取权限`, { cause: e });
-      return { file: input.fileName, status: 'failed', docId: existing?.id, error: error.toJSON() };
+      return { file: input.fileName, status: 'failed', docId: existing?.id, error: unreadableFile(input.fileName, e).toJSON() };
     }
     read = { contentHash: sha256Hex(bytes), sizeBytes: bytes.length, bytes };
     if (read.contentHash !== unchangedHash) {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { sha256Hex } from '../core/durable-files.js';
 import { AppError } from '../core/errors.js';
-import { prepareDocument, type PrepareInput, type PreparedDocument } from './prepare.js';
+import { prepareDocument, unreadableFile, type PrepareInput, type PreparedDocument } from './prepare.js';
 import type { PreparedFile, WorkerReply, WorkerRequest } from './prepare-pool.js';
 
 const port = parentPort;
@@ -53,7 +53,7 @@ async function prepareFile(
   try {
     bytes = await readFile(file);
   } catch (e) {
-    throw new AppError('FILE_NOT_FOUND', `无法读取文件 ${input.fileName}：文件不存在或没有读取权限`, { cause: e });
+    throw unreadableFile(input.fileName, e);
   }
   const hashed = { contentHash: sha256Hex(bytes), sizeBytes: bytes.length };
   port?.postMessage({ id, hashed } satisfies WorkerReply);

@@ -10,6 +10,11 @@ import { extractMetadata } from './metadata.js';
 import { normalizeBlocks } from './normalize.js';
 import { parseFile } from './parsers/registry.js';
 
+/** The error for a file that cannot be read (gone, no permission), wherever it is read. */
+export function unreadableFile(fileName: string, cause: unknown): AppError {
+  return new AppError('FILE_NOT_FOUND', `无法读取文件 ${fileName}：文件不存在或没有读取权限`, { cause });
+}
+
 export interface PrepareInput {
   fileName: string;
   ocr: 'auto' | 'off';
