@@ -48,6 +48,7 @@ function toCitation(s: NumberedSource, cited: Set<number>, highlights?: Map<numb
   return {
     n: s.n,
     docId: h.doc.id,
+    chunkId: h.chunk.id,
     source: h.doc.source,
     title: h.doc.title,
     locator: h.locator,

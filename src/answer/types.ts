@@ -7,6 +7,8 @@ export type AnswerMode = 'llm' | 'extractive' | 'no-basis';
 export interface Citation {
   n: number;
   docId: string;
+  /** The cited passage (its id changes when the document is replaced). */
+  chunkId: string;
   source: string;
   title: string;
   locator: string;

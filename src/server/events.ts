@@ -454,7 +454,8 @@ export interface FeedbackEntry {
   question: string;
   answer: string;
   mode?: AnswerMode;
-  citations: Pick<Citation, 'n' | 'docId' | 'title' | 'locator' | 'page' | 'cited'>[];
+  /** chunkId is absent in entries stored before it was recorded. */
+  citations: (Pick<Citation, 'n' | 'docId' | 'title' | 'locator' | 'page' | 'cited'> & Partial<Pick<Citation, 'chunkId'>>)[];
   handled: boolean;
   handledBy?: string;
   handledAt?: string;

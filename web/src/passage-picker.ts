@@ -2,10 +2,9 @@
  * 指定正确条文: for a 👎 question, the passages the answer cited and those a search finds, each with its title,
  * article, an excerpt and a link to it in 法规浏览; the admin picks one and attaches the question to it.
  */
-import type { Chunk, DocumentDetail, FeedbackEntry, SearchResponse } from '../../src/server/events.js';
+import type { DocumentDetail, FeedbackEntry, SearchResponse, StoredQuestion } from '../../src/server/events.js';
 import { api, ApiError } from './api.js';
 import { clear, h } from './dom.js';
-import type { StoredQuestion } from '../../src/server/events.js';
 
 /** Enough to recognise a passage without opening it. */
 const EXCERPT_CHARS = 90;
@@ -48,23 +47,16 @@ function excerptOf(text: string, headings: string[]): string {
   return body.length > EXCERPT_CHARS ? `${body.slice(0, EXCERPT_CHARS)}…` : body;
 }
 
-function locatorOf(c: Chunk): string {
-  const path = [...c.headingPath];
-  if (c.articleLabel && path[path.length - 1] !== c.articleLabel) path.push(c.articleLabel);
-  return path.join(' › ');
-}
-
-/** The cited passages, looked up in their documents by the locator the answer showed (citations carry no chunk id). */
+/** The cited passages, from their documents (a citation carries the chunk id, not the text). */
 async function citedCandidates(citations: Citation[]): Promise<Candidate[]> {
-  const cited = citations.filter((c) => c.cited);
+  const cited = citations.filter((c) => c.cited && c.chunkId);
   const docs = new Map<string, Promise<DocumentDetail | undefined>>();
   for (const c of cited) {
     if (!docs.has(c.docId)) docs.set(c.docId, api<DocumentDetail>(`/api/documents/${encodeURIComponent(c.docId)}`).catch(() => undefined));
   }
   const out: Candidate[] = [];
   for (const c of cited) {
-    const detail = await docs.get(c.docId);
-    const chunk = detail?.chunks.find((k) => locatorOf(k) === c.locator);
+    const chunk = (await docs.get(c.docId))?.chunks.find((k) => k.id === c.chunkId);
     if (!chunk) continue;
     const label = chunk.articleLabel ?? c.locator.split(' › ').pop() ?? '';
     out.push({ chunkId: chunk.id, docId: c.docId, title: c.title, label, headings: [...chunk.headingPath, label], text: chunk.text, cited: true });

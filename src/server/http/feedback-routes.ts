@@ -31,7 +31,7 @@ export function feedbackRoutes(ctx: ServerContext, store = new FeedbackStore(ctx
         question: turn.question,
         answer: turn.answer,
         mode: turn.mode,
-        citations: turn.citations.map(({ n, docId, title, locator, page, cited }) => ({ n, docId, title, locator, page, cited })),
+        citations: turn.citations.map(({ n, docId, chunkId, title, locator, page, cited }) => ({ n, docId, chunkId, title, locator, page, cited })),
       });
     }
     if (turn && body.rating === 'up') await learnFromPraise(ctx, user.username, turn);
@@ -73,12 +73,15 @@ export function feedbackRoutes(ctx: ServerContext, store = new FeedbackStore(ctx
 async function learnFromPraise(
   ctx: ServerContext,
   username: string,
-  turn: { question: string; query?: string; mode?: string; citations: { n: number; docId: string; locator: string; cited: boolean }[] },
+  turn: { question: string; query?: string; mode?: string; citations: { n: number; docId: string; chunkId?: string; locator: string; cited: boolean }[] },
 ): Promise<void> {
   if (turn.mode === 'no-basis') return;
   const first = turn.citations.filter((c) => c.cited).sort((a, b) => a.n - b.n)[0];
   if (!first) return;
-  const chunk = ctx.services.kb.getChunks(first.docId).find((c) => formatLocator(c) === first.locator);
+  // Turns stored before citations carried the chunk id are matched by their locator.
+  const chunk = first.chunkId
+    ? ctx.services.kb.getChunk(first.chunkId)
+    : ctx.services.kb.getChunks(first.docId).find((c) => formatLocator(c) === first.locator);
   if (!chunk) return;
   const question = (turn.query ?? turn.question).slice(0, 200);
   const stored = await ctx.services.questions.add({
