@@ -88,21 +88,9 @@ export class BigramSketch {
     const tf = new Map<number, number>();
     texts.forEach((text, i) => {
       tf.clear();
-      let length = 0;
-      let previous = -1;
-      for (let p = 0; p < text.length; p++) {
-        const c = text.charCodeAt(p);
-        if (!isCjk(c)) {
-          previous = -1;
-          continue;
-        }
-        if (previous >= 0) {
-          length++;
-          const code = previous * 0x10000 + c;
-          if (filter[filterSlot(code)] === 1 && wanted.has(code)) tf.set(code, (tf.get(code) ?? 0) + 1);
-        }
-        previous = c;
-      }
+      const length = forEachBigram(text, (code) => {
+        if (filter[filterSlot(code)] === 1 && wanted.has(code)) tf.set(code, (tf.get(code) ?? 0) + 1);
+      });
       if (tf.size === 0) return;
       const norm = K1 * (1 - B + (B * length) / avgLength);
       let score = 0;
