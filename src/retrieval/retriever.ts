@@ -360,7 +360,10 @@ interface KeyTerm {
 
 /** How much a passage holding only pieces of a compound (化学品 of 危险化学品) covers it. */
 const PART_CREDIT = 0.5;
-/** A one-character word the segmenter leaves (压 of 压了人, 报, 拉) is rare in the laws but says little: half weight. */
+/**
+ * A one-character word the segmenter leaves (了 of 压了, 拉) is rare in the laws but says little: half weight, unless
+ * the thesaurus knows what it means (死 → 死亡 事故), which makes it a concept like any other.
+ */
 const SINGLE_CHARACTER_WEIGHT = 0.5;
 
 /**
@@ -379,7 +382,7 @@ function keyTermsOf(kb: RetrievalSource, analysis: QueryAnalysis): KeyTerm[] {
     const idfs = termIdfOf(kb, [...forms, ...parts]);
     const known = [...idfs.values()];
     const idf = idfs.get(term) ?? (known.length ? Math.max(...known) : undefined);
-    if (idf !== undefined) out.push({ forms, idf: [...term].length === 1 ? SINGLE_CHARACTER_WEIGHT * idf : idf, parts });
+    if (idf !== undefined) out.push({ forms, idf: [...term].length === 1 && forms.length === 1 ? SINGLE_CHARACTER_WEIGHT * idf : idf, parts });
   }
   return out;
 }
