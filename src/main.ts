@@ -16,6 +16,7 @@ import type { ChatModel } from './llm/chat-model.js';
 import type { Embedder } from './llm/embedder.js';
 import { QuestionStore } from './index/question-store.js';
 import { createOllamaChatModels, createOllamaEmbedders } from './llm/ollama/ollama-pool.js';
+import type { AnswerType } from './retrieval/basis.js';
 import { createRetriever } from './retrieval/retriever.js';
 import type { Retriever } from './retrieval/types.js';
 import { toActionPoints } from './triage/action-points.js';
@@ -97,7 +98,9 @@ export async function openServices(config: Readonly<Config>, options: OpenServic
       status: llmStatus,
       incidentActions: (question) => {
         const card = triageIfIncident(question, { kb, cache: triageCache, timeZone: config.timeZone });
-        return card && (card.grade || card.responses.length) ? toActionPoints(card, { timeZone: config.timeZone }) : undefined;
+        if (!card || (!card.grade && !card.responses.length)) return undefined;
+        const states: AnswerType[] = card.notifications.length ? ['period', 'party'] : [];
+        return { text: toActionPoints(card, { timeZone: config.timeZone }), states };
       },
     },
     close: () => {

@@ -15,6 +15,7 @@ import { buildExtractiveAnswer } from './extractive.js';
 import { rewriteFollowUp } from './follow-up.js';
 import type { LlmStatusMonitor } from './llm-status.js';
 import { rewriteInLegalTerms } from './legal-rewrite.js';
+import type { AnswerType } from '../retrieval/basis.js';
 import { buildNoBasisAnswer, nearestDocuments } from './no-basis.js';
 import { buildAnswerPrompt, type PromptSource } from './prompt.js';
 import { createThinkSplitter, isReasoningModel } from './think-splitter.js';
@@ -30,7 +31,13 @@ export interface AnswerDeps {
    * For a question that describes an incident: the 事件速判 card as cited 行动要点 lines (rule-based from the plans'
    * criteria), which the answer opens with; undefined for any other question.
    */
-  incidentActions?: (question: string) => string | undefined;
+  incidentActions?: (question: string) => IncidentActions | undefined;
+}
+
+/** The 事件速判 card as 行动要点 text, and the kinds of value it states from the plans (deadlines, parties). */
+export interface IncidentActions {
+  text: string;
+  states: AnswerType[];
 }
 
 export interface AnswerRequest {
@@ -111,11 +118,11 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
     };
     // A partial basis is said in one plain sentence before anything else, in every mode.
     const incident = deps.incidentActions?.(question);
-    const basisLead =
-      (incident ? `**行动要点（事件速判）**\n${incident}\n\n` : '') +
-      (retrieval.basis === 'partial' && retrieval.basisNote ? `${retrieval.basisNote}\n\n` : '');
-    const partialBasis =
-      retrieval.basis === 'partial' && retrieval.basisNote ? { basis: 'partial' as const, basisNote: retrieval.basisNote } : { basis: 'solid' as const };
+    // The card's deadlines and parties come from the plans held: a question asking only for those is answered.
+    const cardAnswers = incident !== undefined && retrieval.answerTypes.every((t) => incident.states.includes(t));
+    const partialNote = retrieval.basis === 'partial' && retrieval.basisNote && !cardAnswers ? retrieval.basisNote : undefined;
+    const basisLead = (incident ? `**行动要点（事件速判）**\n${incident.text}\n\n` : '') + (partialNote ? `${partialNote}\n\n` : '');
+    const partialBasis = partialNote ? { basis: 'partial' as const, basisNote: partialNote } : { basis: 'solid' as const };
 
     // 3. No sufficient basis: no model call.
     if (retrieval.basis === 'none' || retrieval.hits.length === 0) {

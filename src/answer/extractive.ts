@@ -161,6 +161,11 @@ const DEONTIC_RE = /应当|必须|务必|立即|马上|即刻|第一时间|严�
 const DEADLINE_RE = /(?:\d+|[一二三四五六七八九十两半]+)\s*(?:分钟|小时|个?工作日|日|天|周)(?:以?内)|之前|以前/;
 
 const ASKS_FOR_TIME_RE = /多长时间|多久|几个?小时|几分钟|几天|时限|期限|多少(?:分钟|小时|天|日)|什么时候|何时/;
+/** A deadline, or 立即/马上 (the answer to 多久内要报 in most laws). */
+const STATES_TIME_RE = new RegExp(`${DEADLINE_RE.source}|立即|马上|即刻|第一时间`);
+const ASKS_FOR_REPORT_RE = /报告|上报|报给|报到|报送|要报|报谁|往哪(?:儿|里)?报|报哪|通报|通知谁/;
+/** Someone must report (报告 of 调查报告, 开工报告 or 评价报告 is a document, not a duty to report). */
+const REPORT_DUTY_RE = /(?<!调查|开工|评价|评估|验收|检测|检验|总结|年度|分析|可行性研究)报告(?!书)|上报|报送|通报/;
 
 /** True for a sentence that says who must (not) do what, or by when. */
 export function isObligation(text: string): boolean {
@@ -330,9 +335,23 @@ export function buildExtractiveAnswer(input: {
   const eligible = chosen.filter(
     (c) => !c.u.intro && !(c.u.item && introLists.has(`${c.s.n}:${c.u.listId}`)) && isObligation(c.u.text) && (scoreOf.get(c.u) ?? 0) > 0,
   );
-  // A question about time limits is answered by the sentences that state one, when there are any.
-  const timed = ASKS_FOR_TIME_RE.test(input.question) ? eligible.filter((c) => DEADLINE_RE.test(c.u.text)) : [];
-  const pool = timed.length ? timed : eligible;
+  // What the question asks decides which obligations lead: 报给谁 is answered by the sentences that make someone
+  // report, 多久 by those that state a time. When the sentences chosen so far hold none, the best such sentence of
+  // the same passages is added (the 60-day investigation rule must not answer 多久内要报).
+  const wanted = [ASKS_FOR_REPORT_RE.test(input.question) && REPORT_DUTY_RE, ASKS_FOR_TIME_RE.test(input.question) && STATES_TIME_RE]
+    .filter((re): re is RegExp => re !== false);
+  let pool = eligible;
+  for (let i = 0; i < wanted.length; i++) {
+    const re = wanted[i];
+    let narrowed = pool.filter((c) => re.test(c.u.text));
+    if (narrowed.length === 0) {
+      const extra = candidates.find(
+        (c) => c.score > 0 && !c.u.intro && isObligation(c.u.text) && wanted.slice(0, i + 1).every((w) => w.test(c.u.text)),
+      );
+      if (extra && tryAdd(extra, Number.POSITIVE_INFINITY)) narrowed = [extra];
+    }
+    if (narrowed.length) pool = narrowed;
+  }
   const bestAction = Math.max(0, ...pool.map((c) => scoreOf.get(c.u) ?? 0));
   const actions = pool
     .filter((c) => (scoreOf.get(c.u) ?? 0) >= bestAction * MIN_RELATIVE_ACTION_SCORE)

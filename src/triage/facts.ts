@@ -13,16 +13,17 @@ const PERSON_COUNT = new RegExp(`${NUM}\\s*(?:余|多|来|几)?\\s*(?:名|人|�
 const DEATH = /溺亡|死亡|身亡|遇难|罹难|没了|没有生命体征|无生命体征|生命体征消失|去世|砸死|烧死|淹死|压死|死了|丧生|不治/;
 const SERIOUS = /重伤|危重|伤势严重|伤情严重|中毒|病危/;
 const INJURED = /受伤|轻伤|伤者|擦伤|骨折|烧伤|送医|伤员/;
-const TRAPPED = /被困|困在|被埋|埋压|压在|困住|卡在/;
+const TRAPPED = /被困|困在|被埋|埋压|压在|压了|压着|困住|卡在/;
 const MISSING = /失踪|下落不明|失联/;
 const EVACUATED = /疏散|撤离|转移/;
-const PERSON_NOUN = /有人|人员|司机|工人|男子|女子|老人|小孩|孩子|居民|行人|员工|乘客|搬运工|作业人员|民工|骑手/;
+/** Words that name a person, so a clause without a number speaks of one (死了人, 压了人: at least one). */
+const PERSON_NOUN = /有人|[死伤压埋困]了?人|出了?人命|人员|司机|工人|男子|女子|老人|小孩|孩子|居民|行人|员工|乘客|搬运工|作业人员|民工|骑手/;
 
 /** Words that make a text describe an event rather than ask about procedure. */
 const KIND_WORDS: { kind: string; re: RegExp }[] = [
   {
     kind: '生产安全事故',
-    re: /倒塌|坍塌|垮塌|爆炸|爆燃|起火|着火|火灾|泄漏|泄露|中毒|窒息|坠落|砸中|砸伤|砸死|触电|卷入|塌方|机械伤|事故发生|发生.{0,8}事故|出了事故|晕倒/,
+    re: /倒塌|坍塌|垮塌|塌了|冒顶|片帮|透水|爆炸|炸了|爆燃|起火|着火|火灾|泄漏|泄露|中毒|窒息|坠落|砸中|砸伤|砸死|触电|卷入|塌方|机械伤|事故发生|发生.{0,8}事故|出了事故|晕倒/,
   },
   { kind: '防汛防台', re: /台风|暴雨|降雨|雨量|积水|内涝|汛情|下立交|进水|防汛墙|漫溢|决口|倒灌|大风/ },
   { kind: '危险化学品', re: /危化品|危险化学品|槽罐车|液氯|氯气|液氨|氨气|硫化氢|有毒气体|化学品|化工/ },

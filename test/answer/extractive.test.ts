@@ -37,6 +37,22 @@ describe('extractive answers', () => {
     expect(r.text.length).toBeLessThan(2000);
   });
 
+  it('answers 多久内要报 with the duty to report in time, not the 60-day period of an investigation report', () => {
+    const doc = makeDoc('/tmp/accident-rules.md', '事故处理规定（测试）');
+    const investigation = makeHit(doc, 0, '第十九条 事故调查工作应当自事故发生之日起60日内完成，并由调查组提出调查报告。', [], '第十九条', 0.8);
+    const report = makeHit(doc, 1, '第九条 发生伤亡事故，单位负责人应当于1小时内向安全生产监督管理部门报告。', [], '第九条', 0.7);
+    const immediate = makeHit(doc, 2, '第三十六条 发生矿山事故，对伤亡事故必须立即如实报告劳动行政主管部门。', [], '第三十六条', 0.7);
+    const actions = (question: string, hits: typeof report[]) =>
+      buildExtractiveAnswer({ question, sources: numbered(hits) }).text.split(SUPPORT_HEADING)[0];
+    const timed = actions('工地上死了人，多长时间内要报告？', [investigation, report]);
+    expect(timed).toContain('1小时内');
+    expect(timed).not.toContain('60日内');
+    // 立即 is the time a law gives most often.
+    const now = actions('矿上冒顶压了人，报给哪些部门？多长时间内要报？', [investigation, immediate]);
+    expect(now).toContain('立即');
+    expect(now).not.toContain('60日内');
+  });
+
   it('keeps a numbered list whole and in order when its introduction is relevant', () => {
     const doc = makeDoc('/tmp/report-rules.md', '险情报告规定（测试）');
     const text = '第五条 发现险情的，应当依照下列规定报告：\n(一)一般险情报告所在街道；\n(二)较大险情报告区防指办公室；\n(三)重大险情报告区人民政府。';

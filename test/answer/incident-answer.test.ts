@@ -25,6 +25,14 @@ describe('incident questions in the chat (no model)', () => {
     expect(r.answer).not.toContain('**行动要点**\n');
   });
 
+  it('does not call the deadlines "not stated" when the card states them from the plans', async () => {
+    const r = await collectAnswer(kb.services.answerDeps, { question: '车间爆炸死了两个工人，要在多长时间内上报？' });
+    expect(r.answer.startsWith('**行动要点（事件速判）**')).toBe(true);
+    expect(r.answer).toMatch(/分钟内（\d+月\d+日 \d{2}:\d{2} 前）/);
+    expect(r.answer).not.toContain('未载明');
+    expect(r.basis).toBe('solid');
+  });
+
   it('leaves questions that describe no incident alone', async () => {
     const r = await collectAnswer(kb.services.answerDeps, { question: '应急预案多久修订一次？' });
     expect(r.answer).not.toContain('行动要点（事件速判）');

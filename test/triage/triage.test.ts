@@ -33,6 +33,8 @@ describe('facts from a spoken report', () => {
     ['现场约有十来个人受伤', { injuries: 10 }],
     ['一人当场死亡，一人送医后不治', { deaths: 2 }],
     ['死了两个工人', { deaths: 2 }],
+    ['工地上死了人，多长时间内要报告？', { deaths: 1 }],
+    ['矿上井下冒顶压了人', { trapped: 1 }],
   ])('%s', (text, expected) => {
     expect(extractFacts(text)).toMatchObject(expected);
   });
