@@ -31,6 +31,12 @@ describe('parseArticleRef', () => {
     expect(parseArticleRef('《生产安全事故应急条例》第17条讲的是什么？')).toMatchObject({ docHint: '生产安全事故应急条例', articleLabel: '第十七条' });
     expect(parseArticleRef('应急条例第17条')).toMatchObject({ docHint: '应急条例', articleLabel: '第十七条' });
   });
+  it('reads an article number written without 第 right after a law name (应对法78条), and nowhere else', () => {
+    expect(parseArticleRef('应对法78条是啥内容')).toMatchObject({ docHint: '应对法', articleLabel: '第七十八条' });
+    expect(parseArticleRef('防汛条例三十四条说了什么')).toMatchObject({ docHint: '防汛条例', articleLabel: '第三十四条' });
+    expect(parseArticleRef('消防法规定3条通道')).toBeUndefined();
+    expect(parseArticleRef('疏散通道要留3条吗')).toBeUndefined();
+  });
   it('reads a plan section number only with a named document or the word 节', () => {
     expect(parseArticleRef('《普陀区生产安全事故应急预案（虚构示例）》5.3节规定了什么？')).toMatchObject({ articleLabel: '5.3', kind: 'section' });
     expect(parseArticleRef('风速超过10.8米每秒怎么办')).toBeUndefined();
