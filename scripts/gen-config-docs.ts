@@ -30,6 +30,7 @@ const rows = (): readonly SpecRow[] => CONFIG_SPEC as readonly SpecRow[];
 function allowed(spec: SpecRow): string {
   if (spec.values) return spec.values.map((v) => `\`${v}\``).join(' / ');
   if (spec.kind === 'int') return spec.min !== undefined ? `整数 ≥ ${spec.min}` : '整数';
+  if (spec.kind === 'number') return spec.min !== undefined ? `数值 ≥ ${spec.min}` : '数值';
   if (spec.kind === 'url') return '网址';
   if (spec.kind === 'bool') return '`true` / `false`';
   return '文本';

@@ -7,7 +7,7 @@ import { config as loadDotenv } from 'dotenv';
 import { AppError } from './core/errors.js';
 import { DEFAULT_TIME_ZONE, isTimeZone } from './core/local-time.js';
 
-type Kind = 'string' | 'int' | 'url' | 'urls' | 'enum' | 'bool';
+type Kind = 'string' | 'int' | 'number' | 'url' | 'urls' | 'enum' | 'bool';
 
 interface Spec {
   env: string;
@@ -27,6 +27,7 @@ export const CONFIG_SPEC = [
   { env: 'OLLAMA_TIMEOUT_MS', kind: 'int', min: 100, default: '20000', description: '等待模型首个字的最长时间，超时转离线检索模式 / first-token timeout before extractive fallback (ms)' },
   { env: 'OLLAMA_NUM_CTX', kind: 'int', min: 1024, default: '8192', description: '模型上下文长度 num_ctx（token）/ model context size' },
   { env: 'ANSWER_MAX_TOKENS', kind: 'int', min: 64, default: '1024', description: '回答最大长度 num_predict（token）/ answer length limit' },
+  { env: 'VECTOR_WEIGHT', kind: 'number', min: 0, default: '', description: '向量通道在检索融合中的权重（关键词通道为 1）；留空时内置向量为 0.15（在开发问题集上测得），ollama 向量为 1（本机无模型、未测得，部署后请用 yingji eval 校准）/ weight of the vector channel in fusion (empty: 0.15 builtin, measured; 1 ollama, not measured here)' },
   { env: 'QUERY_REWRITE_MS', kind: 'int', min: 0, default: '2000', description: '检索结果较弱且模型可用时，把口语问题改写为法规用语再检索一次的时间预算，0 为关闭 / budget for the model rewrite of a weakly answered question into legal terms (ms, 0 = off)' },
   { env: 'DOC2QUERY_BACKGROUND', kind: 'enum', values: ['true', 'false'], default: 'true', description: '模型可用且无人提问时，服务在后台为尚无问题的段落生成口语问题（doc2query）用于检索 / write passage questions in the background while a model is up and idle' },
   { env: 'RETRIEVAL_K', kind: 'int', min: 1, default: '6', description: '每次回答引用的段落数 / passages given to the answer' },
@@ -73,6 +74,8 @@ export interface Config {
     numCtx: number;
     maxAnswerTokens: number;
   };
+  /** Weight of the vector channel in fusion (VECTOR_WEIGHT); undefined = the measured default of the embedder. */
+  vectorWeight?: number;
   /** Budget for the model's rewrite of a question into legal terms; 0 turns it off. */
   queryRewriteMs: number;
   /** doc2query in the server's background (DOC2QUERY_BACKGROUND). */
@@ -145,6 +148,7 @@ export function loadConfig(options: { env?: Env; overrides?: Env; dotenvPath?: s
       numCtx: num('OLLAMA_NUM_CTX'),
       maxAnswerTokens: num('ANSWER_MAX_TOKENS'),
     },
+    ...(raw.VECTOR_WEIGHT !== '' ? { vectorWeight: num('VECTOR_WEIGHT') } : {}),
     queryRewriteMs: num('QUERY_REWRITE_MS'),
     doc2queryBackground: str('DOC2QUERY_BACKGROUND') === 'true',
     retrievalK: num('RETRIEVAL_K'),
@@ -188,6 +192,14 @@ function parseValue(spec: Spec, value: string, problems: string[]): string | num
       const n = Number(value);
       if (!Number.isInteger(n) || (spec.min !== undefined && n < spec.min)) {
         problems.push(`${spec.env}=${value} 不是有效整数${spec.min !== undefined ? `（至少 ${spec.min}）` : ''}`);
+      }
+      return n;
+    }
+    case 'number': {
+      if (value === '') return value;
+      const n = Number(value);
+      if (!Number.isFinite(n) || (spec.min !== undefined && n < spec.min)) {
+        problems.push(`${spec.env}=${value} 不是有效数值${spec.min !== undefined ? `（至少 ${spec.min}）` : ''}`);
       }
       return n;
     }

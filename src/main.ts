@@ -17,7 +17,7 @@ import type { Embedder } from './llm/embedder.js';
 import { QuestionStore } from './index/question-store.js';
 import { createOllamaChatModels, createOllamaEmbedders } from './llm/ollama/ollama-pool.js';
 import type { AnswerType } from './retrieval/basis.js';
-import { createRetriever } from './retrieval/retriever.js';
+import { DEFAULT_TUNING, createRetriever } from './retrieval/retriever.js';
 import type { Retriever } from './retrieval/types.js';
 import { toActionPoints } from './triage/action-points.js';
 import { createCriteriaCache, triageIfIncident } from './triage/triage.js';
@@ -26,6 +26,8 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const SEEDS_DIR = path.join(PROJECT_ROOT, 'seeds');
 /** Default abbreviation/synonym table; admins extend it with `<dataDir>/synonyms.txt`. */
 export const DEFAULT_SYNONYMS_FILE = path.join(PROJECT_ROOT, 'data', 'synonyms.txt');
+/** A semantic embedder (bge-m3) is worth as much as the words; not measured here, where no model exists (VECTOR_WEIGHT overrides). */
+const OLLAMA_VECTOR_WEIGHT = 1;
 
 export interface Services {
   config: Readonly<Config>;
@@ -79,6 +81,7 @@ export async function openServices(config: Readonly<Config>, options: OpenServic
     kb,
     questions,
     synonymFiles: [DEFAULT_SYNONYMS_FILE, path.join(config.dataDir, 'synonyms.txt')],
+    tuning: { vectorWeight: config.vectorWeight ?? (config.embedder === 'ollama' ? OLLAMA_VECTOR_WEIGHT : DEFAULT_TUNING.vectorWeight) },
   });
   const chatModel = createOllamaChatModels(config.ollama);
   const llmStatus = createLlmStatusMonitor(chatModel);

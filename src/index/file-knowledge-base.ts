@@ -269,7 +269,7 @@ export class FileKnowledgeBase extends KnowledgeStateView implements KnowledgeBa
       const vectorsSaved = this.state.vectors.save(path.join(gen.path, VECTORS_FILE));
       vectorsSaved.catch(() => undefined); // awaited in writeGenerationFiles
       const docsBytes = Buffer.from(JSON.stringify(snap.docs), 'utf8');
-      const contents = { manifest: this.manifestValue, nextLabel: snap.nextLabel, docsBytes, chunkParts: snap.chunkParts, lexicalBytes: snap.lexicalBytes, bigramBytes: snap.bigramBytes, vectorsSaved };
+      const contents = { manifest: this.manifestValue, nextLabel: snap.nextLabel, docsBytes, chunkParts: snap.chunkParts, lexicalBytes: snap.lexicalBytes, gramBytes: snap.gramBytes, vectorsSaved };
       const manifest = await writeGenerationFiles(gen.path, gen.generation, contents);
       await this.originals.syncReferenced(snap.storedFiles);
       await publishGeneration(this.dir, gen.generation);

@@ -22,7 +22,7 @@ import path from 'node:path';
 import { AppError } from '../core/errors.js';
 import { replaceFileAtomically, sha256Hex, syncDir, syncFile, writeFileDurably } from '../core/durable-files.js';
 import type { Embedder } from '../llm/embedder.js';
-import { BigramSketch } from './bigram-sketch.js';
+import { NgramSketch } from './ngram-sketch.js';
 import { Bm25Index } from './bm25-index.js';
 import { CHUNKS_FILE, parseEntries, type DocEntry } from './chunk-codec.js';
 import { corruptError } from './corrupt-error.js';
@@ -39,8 +39,11 @@ export const DOCS_FILE = 'docs.json';
 export const VECTORS_FILE = 'vectors.hnsw';
 export const VECTORS_DELETED_FILE = deletedSidecarPath(VECTORS_FILE);
 export const LEXICAL_FILE = 'lexical.bin';
-/** Bigram document frequencies (bigram-sketch.ts); generations written before it lack the file and rebuild it. */
-export const BIGRAMS_FILE = 'bigrams.bin';
+/**
+ * Character and bigram document frequencies (ngram-sketch.ts). Generations written before it lack the file, and those
+ * of the bigram-only format hold an older one: both count them again once. The name is kept from the bigram-only days.
+ */
+export const GRAMS_FILE = 'bigrams.bin';
 const GENERATION_FILES = [DOCS_FILE, CHUNKS_FILE, VECTORS_FILE, VECTORS_DELETED_FILE, LEXICAL_FILE] as const;
 /** Loads retried when a concurrent commit replaced CURRENT (and deleted the old generation) mid-load. */
 const LOAD_ATTEMPTS = 3;
@@ -238,8 +241,8 @@ export interface LoadedGeneration {
 export interface LoadedIndexes {
   vectors: VectorIndex;
   lexical: Bm25Index;
-  /** Undefined for a generation written before bigrams.bin existed. */
-  bigrams?: BigramSketch;
+  /** Undefined for a generation written before bigrams.bin existed, or in its bigram-only format. */
+  grams?: NgramSketch;
 }
 
 interface LoadOptions {
@@ -340,7 +343,7 @@ export async function loadGeneration(dir: string, name: string, options: LoadOpt
   const discardVectors = () => vectorsLoaded?.then((v) => v.close(), () => undefined);
   try {
     const needed: string[] = options.withVectors ? GENERATION_FILES.filter((f) => f !== VECTORS_FILE) : [DOCS_FILE, CHUNKS_FILE];
-    if (options.withVectors && manifest.files[BIGRAMS_FILE]) needed.push(BIGRAMS_FILE);
+    if (options.withVectors && manifest.files[GRAMS_FILE]) needed.push(GRAMS_FILE);
     const bytes = new Map<string, Buffer>();
     for (const file of needed) {
       const expected = manifest.files[file];
@@ -366,12 +369,12 @@ export async function loadGeneration(dir: string, name: string, options: LoadOpt
     } catch (e) {
       throw corruptError(`${name} 的关键词索引无法读取`, e);
     }
-    let bigrams: BigramSketch | undefined;
-    const bigramBytes = bytes.get(BIGRAMS_FILE);
+    let grams: NgramSketch | undefined;
+    const gramBytes = bytes.get(GRAMS_FILE);
     try {
-      bigrams = bigramBytes ? BigramSketch.deserialize(bigramBytes) : undefined;
+      grams = gramBytes ? NgramSketch.deserialize(gramBytes) : undefined;
     } catch (e) {
-      throw corruptError(`${name}/${BIGRAMS_FILE} 无法读取`, e);
+      throw corruptError(`${name}/${GRAMS_FILE} 无法读取`, e);
     }
     let actual: FileDigest;
     try {
@@ -388,7 +391,7 @@ export async function loadGeneration(dir: string, name: string, options: LoadOpt
       throw corruptError(`${name} 的向量索引无法读取`, e);
     }
     checkIndexes(name, entries, vectors, lexical);
-    return { name, manifest, entries, vectors, lexical, ...(bigrams ? { bigrams } : {}) };
+    return { name, manifest, entries, vectors, lexical, ...(grams ? { grams } : {}) };
   } catch (e) {
     await discardVectors();
     throw e;
@@ -414,7 +417,7 @@ export interface GenerationContents {
   docsBytes: Buffer;
   chunkParts: Buffer[];
   lexicalBytes: Buffer;
-  bigramBytes: Buffer;
+  gramBytes: Buffer;
   /** The vector index's save into this generation's VECTORS_FILE, started at the snapshot. */
   vectorsSaved: Promise<void>;
 }
@@ -438,13 +441,13 @@ export async function writeGenerationFiles(genDir: string, generation: number, c
   await writeFileDurably(path.join(genDir, DOCS_FILE), contents.docsBytes);
   const chunksDigest = await writeBuffersDurably(path.join(genDir, CHUNKS_FILE), contents.chunkParts);
   await writeFileDurably(path.join(genDir, LEXICAL_FILE), contents.lexicalBytes);
-  await writeFileDurably(path.join(genDir, BIGRAMS_FILE), contents.bigramBytes);
+  await writeFileDurably(path.join(genDir, GRAMS_FILE), contents.gramBytes);
   await syncFile(path.join(genDir, VECTORS_DELETED_FILE));
   const files: Record<string, FileDigest> = {
     [DOCS_FILE]: digest(contents.docsBytes),
     [CHUNKS_FILE]: chunksDigest,
     [LEXICAL_FILE]: digest(contents.lexicalBytes),
-    [BIGRAMS_FILE]: digest(contents.bigramBytes),
+    [GRAMS_FILE]: digest(contents.gramBytes),
     [VECTORS_FILE]: await vectorsDigest,
     [VECTORS_DELETED_FILE]: await digestFile(path.join(genDir, VECTORS_DELETED_FILE)),
   };

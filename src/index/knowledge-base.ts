@@ -5,6 +5,7 @@
  */
 import type { Chunk, SourceDoc } from '../core/types.js';
 import type { Embedder } from '../llm/embedder.js';
+import type { GramWeights } from './ngram-sketch.js';
 
 export const KNOWLEDGE_FORMAT_VERSION = 1;
 
@@ -71,10 +72,10 @@ export interface KnowledgeSearch {
   /** Vector search: best first, similarity = cosine. */
   searchVector(vector: number[], k: number): (ChunkRef & { similarity: number })[];
   /**
-   * BM25 over the jieba tokens of title + heading path + text; `weight` scales each query term. With `bigrams`,
-   * the k candidates are re-scored by adding BM25 over the CJK character bigrams of `bigrams.text`, × its weight.
+   * BM25 over the jieba tokens of title + heading path + text; `weight` scales each query term. With `grams`, the
+   * k candidates are re-scored by adding BM25 over the CJK bigrams and characters of `grams.text`, × their weights.
    */
-  searchLexical(terms: { term: string; weight: number }[], k: number, bigrams?: { text: string; weight: number }): (ChunkRef & { score: number })[];
+  searchLexical(terms: { term: string; weight: number }[], k: number, grams?: { text: string; weights: GramWeights }): (ChunkRef & { score: number })[];
   /** Chunks whose lexical tokens contain `term` (for query-term weighting). */
   lexicalDocumentFrequency(term: string): number;
 }

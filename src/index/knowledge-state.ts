@@ -5,7 +5,7 @@
 import { AppError } from '../core/errors.js';
 import { tokenize } from '../core/chinese-tokenizer.js';
 import type { Chunk, SourceDoc } from '../core/types.js';
-import { BigramSketch } from './bigram-sketch.js';
+import { NgramSketch, type GramWeights } from './ngram-sketch.js';
 import { Bm25Index } from './bm25-index.js';
 import { encodeEntry, entryChunks, type DocEntry } from './chunk-codec.js';
 import type { LoadedGeneration, LoadedIndexes } from './generation-format.js';
@@ -22,15 +22,15 @@ export function lexicalTokens(doc: SourceDoc, chunk: Chunk): string[] {
   return [...tokenize(doc.title), ...tokenize(chunk.headingPath.join('\n')), ...tokenize(chunk.text)];
 }
 
-/** The text whose character bigrams re-score lexical candidates: the same fields BM25 sees. */
-function bigramText(doc: SourceDoc, chunk: Chunk): string {
+/** The text whose CJK characters and bigrams re-score lexical candidates: the same fields BM25 sees. */
+function gramText(doc: SourceDoc, chunk: Chunk): string {
   return `${doc.title}\n${chunk.headingPath.join('\n')}\n${chunk.text}`;
 }
 
-/** The question's own text, whose CJK bigrams re-score the lexical candidates with `weight` (0 = off). */
-export interface BigramQuery {
+/** The question's own text, whose CJK bigrams and characters re-score the lexical candidates (weights 0 = off). */
+export interface GramQuery {
   text: string;
-  weight: number;
+  weights: GramWeights;
 }
 
 export function checkedVector(v: number[], dims: number): number[] {
@@ -48,7 +48,7 @@ export interface StateSnapshot {
   docs: SourceDoc[];
   chunkParts: Buffer[];
   lexicalBytes: Buffer;
-  bigramBytes: Buffer;
+  gramBytes: Buffer;
   nextLabel: number;
   storedFiles: Set<string>;
 }
@@ -65,22 +65,22 @@ export class KnowledgeState {
     readonly vectors: VectorIndex,
     readonly lexical: Bm25Index,
     private nextLabel: number,
-    readonly bigrams: BigramSketch = new BigramSketch(),
+    readonly grams: NgramSketch = new NgramSketch(),
   ) {}
 
   /** The state of a generation read from disk. */
   static fromLoaded(loaded: LoadedGeneration & LoadedIndexes): KnowledgeState {
-    const state = new KnowledgeState(loaded.vectors, loaded.lexical, loaded.manifest.nextLabel, loaded.bigrams);
-    // A generation from before bigrams.bin: count its bigrams once (the next commit writes them).
-    state.install(loaded.entries, false, !loaded.bigrams);
+    const state = new KnowledgeState(loaded.vectors, loaded.lexical, loaded.manifest.nextLabel, loaded.grams);
+    // A generation from before bigrams.bin or its character counts: count its grams once (the next commit writes them).
+    state.install(loaded.entries, false, !loaded.grams);
     return state;
   }
 
   /**
    * Fills the maps from a loaded generation; with `indexLexical` the BM25 index is rebuilt from text, with
-   * `indexBigrams` the bigram counts.
+   * `indexGrams` the character and bigram counts.
    */
-  install(entries: DocEntry[], indexLexical = false, indexBigrams = indexLexical): void {
+  install(entries: DocEntry[], indexLexical = false, indexGrams = indexLexical): void {
     for (const entry of entries) {
       this.docs.set(entry.doc.id, entry);
       this.bySourceKey.set(entry.doc.sourceKey, entry.doc.id);
@@ -89,7 +89,7 @@ export class KnowledgeState {
         this.labels.set(entry.labels[i], entry, i);
         this.liveChunks++;
         if (indexLexical) this.lexical.add(entry.labels[i], lexicalTokens(entry.doc, entryChunks(entry)[i]));
-        if (indexBigrams) this.bigrams.add(bigramText(entry.doc, entryChunks(entry)[i]));
+        if (indexGrams) this.grams.add(gramText(entry.doc, entryChunks(entry)[i]));
       }
       // Chunk bodies are parsed on first use: do not keep every one parsed just because they were counted.
       if (!parsedBefore && entry.encoded) delete entry.chunks;
@@ -134,15 +134,15 @@ export class KnowledgeState {
     return out;
   }
 
-  searchLexical(terms: { term: string; weight: number }[], k: number, bigrams?: BigramQuery): (ChunkRef & { score: number })[] {
+  searchLexical(terms: { term: string; weight: number }[], k: number, grams?: GramQuery): (ChunkRef & { score: number })[] {
     const query = terms.map((t) => ({ term: t.term.trim().toLowerCase(), weight: t.weight }));
     const out: (ChunkRef & { score: number })[] = [];
     for (const { label, score } of this.lexical.search(query, k)) {
       const ref = this.refOf(label);
       if (ref) out.push({ ...ref, score });
     }
-    if (!bigrams || !(bigrams.weight > 0) || out.length === 0) return out;
-    const extra = this.bigrams.scoreTexts(bigrams.text, bigrams.weight, out.map((h) => bigramText(h.doc, h.chunk)));
+    if (!grams || out.length === 0) return out;
+    const extra = this.grams.scoreTexts(grams.text, grams.weights, out.map((h) => gramText(h.doc, h.chunk)));
     const rescored = out.map((h, i) => ({ h: { ...h, score: h.score + extra[i] }, i }));
     // Ties keep the word order.
     rescored.sort((a, b) => b.h.score - a.h.score || a.i - b.i);
@@ -171,7 +171,7 @@ export class KnowledgeState {
     chunks.forEach((_, i) => {
       this.vectors.add(labels[i], vectors[i]);
       this.lexical.add(labels[i], tokens[i]);
-      this.bigrams.add(bigramText(stored, chunks[i]));
+      this.grams.add(gramText(stored, chunks[i]));
       this.labels.set(labels[i], entry, i);
       this.liveChunks++;
     });
@@ -199,7 +199,7 @@ export class KnowledgeState {
     const old = this.docs.get(id);
     if (!old) return undefined;
     const oldChunks = entryChunks(old);
-    for (const chunk of oldChunks) this.bigrams.remove(bigramText(old.doc, chunk));
+    for (const chunk of oldChunks) this.grams.remove(gramText(old.doc, chunk));
     for (const label of old.labels) {
       this.vectors.remove(label);
       this.lexical.remove(label);
@@ -223,7 +223,7 @@ export class KnowledgeState {
       docs: entries.map((e) => e.doc),
       chunkParts: entries.map(encodeEntry),
       lexicalBytes: this.lexical.serialize(),
-      bigramBytes: this.bigrams.serialize(),
+      gramBytes: this.grams.serialize(),
       nextLabel: this.nextLabel,
       storedFiles: new Set(entries.map((e) => e.doc.storedFile).filter((f): f is string => !!f)),
     };
@@ -278,8 +278,8 @@ export abstract class KnowledgeStateView {
     return this.state.searchVector(vector, k);
   }
 
-  searchLexical(terms: { term: string; weight: number }[], k: number, bigrams?: BigramQuery): (ChunkRef & { score: number })[] {
-    return this.state.searchLexical(terms, k, bigrams);
+  searchLexical(terms: { term: string; weight: number }[], k: number, grams?: GramQuery): (ChunkRef & { score: number })[] {
+    return this.state.searchLexical(terms, k, grams);
   }
 
   lexicalDocumentFrequency(term: string): number {

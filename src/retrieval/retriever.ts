@@ -48,6 +48,8 @@ export interface RetrievalTuning {
   questionWeight: number;
   /** Weight of the question's CJK bigrams when the lexical candidates are re-scored (0 = words only). */
   bigramWeight: number;
+  /** Weight of the question's single CJK characters in the same re-scoring (瞎编 meets 编造 through 编). */
+  characterWeight: number;
 }
 
 export const DEFAULT_TUNING: RetrievalTuning = {
@@ -55,13 +57,14 @@ export const DEFAULT_TUNING: RetrievalTuning = {
   vectorCandidates: 80,
   rrfK: 10,
   lexicalWeight: 1,
-  vectorWeight: 0.3,
+  vectorWeight: 0.15,
   expansionWeight: 0.5,
   purposeWeight: 0.5,
   coverageWeight: 0.8,
   coverageRerankDepth: 100,
   questionWeight: 1,
   bigramWeight: 0.3,
+  characterWeight: 0.3,
 };
 /** The chunker's label for the title and adoption lines before the first article (src/ingest/chunker.ts). */
 const PREAMBLE_LABEL = '题注';
@@ -119,7 +122,10 @@ export function createRetriever(deps: RetrieverDeps): Retriever {
         return e;
       };
       const lexical = analysis.terms.length
-        ? kb.searchLexical(analysis.terms, tuning.candidatesPerIndex, { text: toHalfWidth(query), weight: tuning.bigramWeight })
+        ? kb.searchLexical(analysis.terms, tuning.candidatesPerIndex, {
+            text: toHalfWidth(query),
+            weights: { bigram: tuning.bigramWeight, character: tuning.characterWeight },
+          })
         : [];
       lexical.forEach((r, rank) => (entry(r).fused += tuning.lexicalWeight / (tuning.rrfK + rank + 1)));
       const queryVector = await kb.embedder.embedQuery(vectorQueryText(analysis));

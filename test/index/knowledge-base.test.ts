@@ -120,21 +120,23 @@ describe('file knowledge base', () => {
     await kb.close();
   });
 
-  it('re-scores lexical candidates by question bigrams the same after a reopen, a removal, and from a generation written before bigrams.bin', async () => {
+  it('re-scores lexical candidates by question bigrams and characters the same after a reopen, a removal, and from a generation written before bigrams.bin or in its bigram-only format', async () => {
     const dir = await tempDir();
     const kb = await openKnowledgeBase({ dir, embedder });
     for (const d of docs) await put(kb, d);
     kb.removeDocument(docs[3].doc.id);
     await kb.commit();
     const terms = [{ term: '应急', weight: 1 }, { term: '安全', weight: 1 }];
-    const bigrams = { text: '出了事故以后现场的人先报告谁', weight: 0.3 };
+    const bigrams = { text: '出了事故以后现场的人先报告谁', weights: { bigram: 0.3, character: 0.3 } };
     const wordsOnly = kb.searchLexical(terms, 40);
     const rescored = kb.searchLexical(terms, 40, bigrams);
     // Same candidates, re-ordered by the bigram scores added on top.
     expect(new Set(rescored.map((h) => h.chunk.id))).toEqual(new Set(wordsOnly.map((h) => h.chunk.id)));
     expect(rescored.map((h) => h.chunk.id)).not.toEqual(wordsOnly.map((h) => h.chunk.id));
     for (let i = 1; i < rescored.length; i++) expect(rescored[i - 1].score).toBeGreaterThanOrEqual(rescored[i].score);
-    expect(kb.searchLexical(terms, 40, { ...bigrams, weight: 0 })).toEqual(wordsOnly);
+    expect(kb.searchLexical(terms, 40, { ...bigrams, weights: { bigram: 0, character: 0 } })).toEqual(wordsOnly);
+    const bigramsOnly = kb.searchLexical(terms, 40, { ...bigrams, weights: { bigram: 0.3, character: 0 } });
+    expect(bigramsOnly.map((h) => h.score)).not.toEqual(rescored.map((h) => h.score));
     await kb.close();
 
     const again = await openKnowledgeBase({ dir, embedder });
@@ -153,7 +155,19 @@ describe('file knowledge base', () => {
     await put(old, docs[3]);
     await old.commit();
     expect(await readdir(await currentGenDir(dir))).toContain('bigrams.bin');
+    const withDoc3 = old.searchLexical(terms, 40, bigrams);
     await old.close();
+
+    // The bigram-only format (version 1, digest in the manifest): read as absent and counted again.
+    const genV1 = await currentGenDir(dir);
+    const v1 = Buffer.from(new Uint32Array([0x4d534742, 1, 21 | 0x100, 0, 0, 0]).buffer);
+    await writeFile(path.join(genV1, 'bigrams.bin'), v1);
+    const manifestV1 = JSON.parse(await readFile(path.join(genV1, 'manifest.json'), 'utf8')) as { files: Record<string, unknown> };
+    manifestV1.files['bigrams.bin'] = { bytes: v1.length, sha256: createHash('sha256').update(v1).digest('hex') };
+    await writeFile(path.join(genV1, 'manifest.json'), JSON.stringify(manifestV1) + '\n');
+    const older = await openKnowledgeBase({ dir, embedder });
+    expect(older.searchLexical(terms, 40, bigrams)).toEqual(withDoc3);
+    await older.close();
   });
 
   it('reopens after commit with identical documents and search results; uncommitted changes are not kept', async () => {
