@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateRetrieval, parseQuestions } from '../../src/retrieval/evaluate.js';
 import { corpusPath, createTestKnowledgeBase, EVAL_DIR } from '../support/knowledge.js';
+import { REPO_ROOT } from '../support/paths.js';
 
 type TestKb = Awaited<ReturnType<typeof createTestKnowledgeBase>>;
 
@@ -80,14 +81,24 @@ describe('hybrid retrieval over the regulations and plans corpus', () => {
   it('reaches the recall the development set has shown (regression guard, not a target)', async () => {
     const questions = parseQuestions(await readFile(path.join(EVAL_DIR, 'dev.jsonl'), 'utf8'));
     const report = await evaluateRetrieval(kb.services.retriever, questions, 10);
-    // Measured on the 230-question set (2026-12-02): recall@5 0.906, MRR@10 0.786, procedure recall@5 0.894,
-    // article recall@1 1 (27 of 27); a drop below these floors means a real regression.
-    expect(report.overall.recallAt5).toBeGreaterThanOrEqual(0.88);
-    expect(report.overall.mrrAtK).toBeGreaterThanOrEqual(0.76);
-    expect(report.byType.procedure.recallAt5).toBeGreaterThanOrEqual(0.85);
+    // Measured on the 230-question set (2026-12-02, second session): recall@5 0.931, MRR@10 0.814, procedure
+    // recall@5 0.933, article recall@1 1 (27 of 27); a drop below these floors means a real regression.
+    expect(report.overall.recallAt5).toBeGreaterThanOrEqual(0.9);
+    expect(report.overall.mrrAtK).toBeGreaterThanOrEqual(0.78);
+    expect(report.byType.procedure.recallAt5).toBeGreaterThanOrEqual(0.9);
     expect(report.byType.article.recallAt1).toBeGreaterThanOrEqual(0.96);
     // Unanswerable questions: most get `partial` or `none`, and no answerable one is refused outright.
     expect(report.basis.unanswerable.solid).toBeLessThanOrEqual(9);
     expect(report.basis.answerable.none).toBeLessThanOrEqual(3);
+  });
+
+  it('holds on the 120 held-out questions written from the documents, which nothing was tuned on (regression guard)', async () => {
+    const questions = parseQuestions(await readFile(path.join(REPO_ROOT, 'bench/holdout-questions.jsonl'), 'utf8'));
+    const report = await evaluateRetrieval(kb.services.retriever, questions, 10);
+    // Measured 2026-12-02: recall@5 0.741, MRR@10 0.564, article recall@5 1 (8 of 8).
+    expect(report.overall.recallAt5).toBeGreaterThanOrEqual(0.71);
+    expect(report.overall.mrrAtK).toBeGreaterThanOrEqual(0.53);
+    expect(report.byType.article.recallAt5).toBe(1);
+    expect(report.basis.answerable.none).toBeLessThanOrEqual(2);
   });
 });
