@@ -37,6 +37,10 @@ describe('basis level of a retrieval, over the sample documents in seeds/', () =
     expect(answerTypesOf('值班电话是多少？')).toContain('phone');
     expect(answerTypesOf('这事由谁负责？')).toEqual(['party']);
     expect(answerTypesOf('台风来了怎么办？')).toEqual([]);
+    // How many to put or provide is a count; 几个村 (a few villages) is no question.
+    expect(answerTypesOf('每间客房要放几个灭火器？')).toEqual(['count']);
+    expect(answerTypesOf('郊区几个村出现饮水困难，怎么办？')).toEqual([]);
+    expect(answerTypesOf('医药费按什么标准赔？')).toEqual(['money']);
   });
 
   it('is in every line of yingji search --batch --json', async () => {
