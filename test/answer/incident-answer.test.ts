@@ -31,6 +31,8 @@ describe('incident questions in the chat (no model)', () => {
     expect(r.answer).toMatch(/分钟内（\d+月\d+日 \d{2}:\d{2} 前）/);
     expect(r.answer).not.toContain('未载明');
     expect(r.basis).toBe('solid');
+    // Asked when to report: the card's deadlines come before the response levels.
+    expect(r.answer.split('\n')[1]).toMatch(/^- \d+分钟内/);
   });
 
   it('leaves questions that describe no incident alone', async () => {

@@ -263,6 +263,11 @@ describe('action points for the chat', () => {
       expect(text).toContain('**Ⅳ级响应**');
       expect(text).toContain('由示例区应急局局长决定启动');
       expect(text).toMatch(/45分钟内.*《示例区工贸企业事故应急预案（示例）》2 信息报告 › 2.1 报告时限/);
+      expect(text.indexOf('响应')).toBeLessThan(text.indexOf('分钟内'));
+      // Asked when to report: the deadlines lead.
+      const reportsFirst = toActionPoints(card, { reportsFirst: true });
+      expect(reportsFirst.split('\n')[0]).toMatch(/^- \d+分钟内/);
+      expect(reportsFirst.split('\n').sort()).toEqual(text.split('\n').sort());
     } finally {
       await kb.cleanup();
     }
