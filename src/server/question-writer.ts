@@ -98,9 +98,9 @@ export class QuestionWriter {
     const signal = this.abort.signal;
     const batch = this.deps.batchSize ?? DEFAULT_BATCH;
     while (!signal.aborted) {
-      const remaining = passagesNeedingQuestions(this.deps.generate).filter((p) => !this.skipped.has(p.chunk.id)).length;
-      this.current = { ...this.current, remaining };
-      if (remaining === 0) {
+      const needing = passagesNeedingQuestions(this.deps.generate).filter((p) => !this.skipped.has(p.chunk.id));
+      this.current = { ...this.current, remaining: needing.length };
+      if (needing.length === 0) {
         this.current = { ...this.current, state: 'idle' };
         return;
       }
@@ -118,7 +118,7 @@ export class QuestionWriter {
       const report = await generatePassageQuestions(this.deps.generate, {
         limit: batch,
         signal: AbortSignal.any([signal, this.batch.signal]),
-        exclude: this.skipped,
+        passages: needing,
         onSkipped: (id) => this.skipped.add(id),
       });
       const paused = this.batch.signal.aborted;
