@@ -9,6 +9,12 @@ import type { GramWeights } from './ngram-sketch.js';
 
 export const KNOWLEDGE_FORMAT_VERSION = 1;
 
+/** The question's own text, whose CJK bigrams and characters re-score the lexical candidates (weights 0 = off). */
+export interface GramQuery {
+  text: string;
+  weights: GramWeights;
+}
+
 /** The chunker settings a knowledge folder was built with (recorded in its manifest). */
 export interface ChunkerSettings {
   version: number;
@@ -75,7 +81,7 @@ export interface KnowledgeSearch {
    * BM25 over the jieba tokens of title + heading path + text; `weight` scales each query term. With `grams`, the
    * k candidates are re-scored by adding BM25 over the CJK bigrams and characters of `grams.text`, × their weights.
    */
-  searchLexical(terms: { term: string; weight: number }[], k: number, grams?: { text: string; weights: GramWeights }): (ChunkRef & { score: number })[];
+  searchLexical(terms: { term: string; weight: number }[], k: number, grams?: GramQuery): (ChunkRef & { score: number })[];
   /** Chunks whose lexical tokens contain `term` (for query-term weighting). */
   lexicalDocumentFrequency(term: string): number;
 }

@@ -5,11 +5,11 @@
 import { AppError } from '../core/errors.js';
 import { tokenize } from '../core/chinese-tokenizer.js';
 import type { Chunk, SourceDoc } from '../core/types.js';
-import { NgramSketch, type GramWeights } from './ngram-sketch.js';
+import { NgramSketch } from './ngram-sketch.js';
 import { Bm25Index } from './bm25-index.js';
 import { encodeEntry, entryChunks, type DocEntry } from './chunk-codec.js';
 import type { LoadedGeneration, LoadedIndexes } from './generation-format.js';
-import type { ChunkRef } from './knowledge-base.js';
+import type { ChunkRef, GramQuery } from './knowledge-base.js';
 import { LabelMap } from './label-map.js';
 import type { VectorIndex } from './vector-index.js';
 
@@ -25,12 +25,6 @@ export function lexicalTokens(doc: SourceDoc, chunk: Chunk): string[] {
 /** The text whose CJK characters and bigrams re-score lexical candidates: the same fields BM25 sees. */
 function gramText(doc: SourceDoc, chunk: Chunk): string {
   return `${doc.title}\n${chunk.headingPath.join('\n')}\n${chunk.text}`;
-}
-
-/** The question's own text, whose CJK bigrams and characters re-score the lexical candidates (weights 0 = off). */
-export interface GramQuery {
-  text: string;
-  weights: GramWeights;
 }
 
 export function checkedVector(v: number[], dims: number): number[] {
