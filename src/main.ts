@@ -16,7 +16,7 @@ import type { ChatModel } from './llm/chat-model.js';
 import type { Embedder } from './llm/embedder.js';
 import { QuestionStore } from './index/question-store.js';
 import { createOllamaChatModels, createOllamaEmbedders } from './llm/ollama/ollama-pool.js';
-import { answerTypesOf, type AnswerType } from './retrieval/basis.js';
+import type { AnswerType } from './retrieval/basis.js';
 import { DEFAULT_TUNING, createRetriever } from './retrieval/retriever.js';
 import type { Retriever } from './retrieval/types.js';
 import { toActionPoints } from './triage/action-points.js';
@@ -99,11 +99,11 @@ export async function openServices(config: Readonly<Config>, options: OpenServic
       chatModel,
       config: { ...config.ollama, retrievalK: config.retrievalK, queryRewriteMs: config.queryRewriteMs },
       status: llmStatus,
-      incidentActions: (question) => {
+      incidentActions: (question, asks) => {
         const card = triageIfIncident(question, { kb, cache: triageCache, timeZone: config.timeZone });
         if (!card || (!card.grade && !card.responses.length)) return undefined;
         const states: AnswerType[] = card.notifications.length ? ['period', 'party'] : [];
-        const reportsFirst = answerTypesOf(question).some((t) => t === 'period' || t === 'party');
+        const reportsFirst = asks.some((t) => t === 'period' || t === 'party');
         return { text: toActionPoints(card, { timeZone: config.timeZone, reportsFirst }), states };
       },
     },

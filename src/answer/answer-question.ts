@@ -29,9 +29,10 @@ export interface AnswerDeps {
   status?: LlmStatusMonitor;
   /**
    * For a question that describes an incident: the 事件速判 card as cited 行动要点 lines (rule-based from the plans'
-   * criteria), which the answer opens with; undefined for any other question.
+   * criteria), which the answer opens with; undefined for any other question. `asks`: the kinds of value the
+   * question asks for (retrieval found them), which decide what the card lists first.
    */
-  incidentActions?: (question: string) => IncidentActions | undefined;
+  incidentActions?: (question: string, asks: AnswerType[]) => IncidentActions | undefined;
 }
 
 /** The 事件速判 card as 行动要点 text, and the kinds of value it states from the plans (deadlines, parties). */
@@ -117,7 +118,7 @@ export async function* answerQuestion(deps: AnswerDeps, request: AnswerRequest):
       ...(legalRewrite ? { legalRewrite } : {}),
     };
     // A partial basis is said in one plain sentence before anything else, in every mode.
-    const incident = deps.incidentActions?.(question);
+    const incident = deps.incidentActions?.(question, retrieval.answerTypes);
     // The card's deadlines and parties come from the plans held: a question asking only for those is answered.
     const cardAnswers = incident !== undefined && retrieval.answerTypes.every((t) => incident.states.includes(t));
     const partialNote = retrieval.basis === 'partial' && retrieval.basisNote && !cardAnswers ? retrieval.basisNote : undefined;
