@@ -32,9 +32,12 @@ export interface Attached {
 }
 
 /** A chunk's ordinal is the part of its id after '#' (`${docId}#${ordinal}`), which is what 法规浏览 addresses. */
+export function chunkOrdinal(chunkId: string): string {
+  return chunkId.slice(chunkId.lastIndexOf('#') + 1);
+}
+
 export function passageHref(docId: string, chunkId: string): string {
-  const ordinal = chunkId.slice(chunkId.lastIndexOf('#') + 1);
-  return `#/browse/${encodeURIComponent(docId)}/${encodeURIComponent(ordinal)}`;
+  return `#/browse/${encodeURIComponent(docId)}/${encodeURIComponent(chunkOrdinal(chunkId))}`;
 }
 
 /** The passage's own words: its text repeats its headings and label first, and those are shown above it already. */

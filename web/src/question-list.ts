@@ -1,10 +1,9 @@
 /** 关联问题 of one document (admin): the questions attached to its passages, where they came from, and 删除. */
 import { api, ApiError } from './api.js';
 import { clear, formatDateTime, h } from './dom.js';
-import { passageHref } from './passage-picker.js';
+import { chunkOrdinal, passageHref } from './passage-picker.js';
 import type { StoredQuestion } from '../../src/server/events.js';
 
-/** GET /api/documents/:id/questions, as src/index/question-store.ts stores them (web/ imports no server modules). */
 /** A question attached to a passage, as GET /api/documents/:id/questions returns it. */
 export type AttachedQuestion = Omit<StoredQuestion, 'chunkHash'>;
 
@@ -16,7 +15,7 @@ const PAGE_ROWS = 100;
 
 /** The passage a question hangs on: its article label, or its position when it has none. */
 function passageLabel(q: AttachedQuestion): string {
-  return q.articleLabel ?? `第 ${Number(q.chunkId.slice(q.chunkId.lastIndexOf('#') + 1)) + 1} 段`;
+  return q.articleLabel ?? `第 ${Number(chunkOrdinal(q.chunkId)) + 1} 段`;
 }
 
 /** Mounts the list for `docId`; `onCount` hears the number after loading and after each removal. */
