@@ -19,6 +19,7 @@ describe('hybrid retrieval over the regulations and plans corpus', () => {
   });
 
   const top = async (q: string, k = 5) => (await kb.services.retriever.retrieve(q, { k })).hits;
+  const evaluateFile = async (file: string) => evaluateRetrieval(kb.services.retriever, parseQuestions(await readFile(file, 'utf8')), 10);
 
   it.each([
     ['安全生产法第二十一条', 'work-safety-law.md', '第二十一条'],
@@ -79,8 +80,7 @@ describe('hybrid retrieval over the regulations and plans corpus', () => {
   });
 
   it('reaches the recall the development set has shown (regression guard, not a target)', async () => {
-    const questions = parseQuestions(await readFile(path.join(EVAL_DIR, 'dev.jsonl'), 'utf8'));
-    const report = await evaluateRetrieval(kb.services.retriever, questions, 10);
+    const report = await evaluateFile(path.join(EVAL_DIR, 'dev.jsonl'));
     // Measured on the 230-question set (2026-12-02, second session): recall@5 0.931, MRR@10 0.814, procedure
     // recall@5 0.933, article recall@1 1 (27 of 27); a drop below these floors means a real regression.
     expect(report.overall.recallAt5).toBeGreaterThanOrEqual(0.9);
@@ -93,8 +93,7 @@ describe('hybrid retrieval over the regulations and plans corpus', () => {
   });
 
   it('holds on the 120 held-out questions written from the documents, which nothing was tuned on (regression guard)', async () => {
-    const questions = parseQuestions(await readFile(path.join(REPO_ROOT, 'bench/holdout-questions.jsonl'), 'utf8'));
-    const report = await evaluateRetrieval(kb.services.retriever, questions, 10);
+    const report = await evaluateFile(path.join(REPO_ROOT, 'bench/holdout-questions.jsonl'));
     // Measured 2026-12-02: recall@5 0.741, MRR@10 0.564, article recall@5 1 (8 of 8).
     expect(report.overall.recallAt5).toBeGreaterThanOrEqual(0.71);
     expect(report.overall.mrrAtK).toBeGreaterThanOrEqual(0.53);

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNode } from '../cli/run-cli.js';
 import { REPO_ROOT, SEEDS_DIR } from '../support/paths.js';
 
 const CHILD = path.join(REPO_ROOT, 'test/server/upload-memory-child.ts');
@@ -34,18 +34,7 @@ describe('a large upload is never held whole by the server’s main thread (issu
     await writeFile(file, bytes);
 
     // A bounded heap too: the child must not need the file's size in heap either.
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--max-old-space-size=256', '--expose-gc', '--import', 'tsx', CHILD, path.join(dir, 'kb'), file], {
-        cwd: REPO_ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const run = await runNode(['--max-old-space-size=256', '--expose-gc', '--import', 'tsx', CHILD, path.join(dir, 'kb'), file]);
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as {
       status: number;
